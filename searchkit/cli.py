@@ -1,0 +1,227 @@
+"""The `searchkit` command: reindex, query, show, stats, tui.
+
+Thin on purpose: parse what the person typed, call the indexer or searcher, render.
+Every mistake a person can make ends as one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import output
+from .dates import parse_user_date
+from .errors import IndexMissingError, UserError
+from .models import SORT_ORDERS, ReadProblem, ReindexProgress, SearchRequest
+from .safe import printable
+
+DEFAULT_ARCHIVE = "seeds"
+DEFAULT_INDEX = "index"
+
+
+class SearchkitError(click.ClickException):
+    """A UserError as click shows it: one line, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"searchkit: {printable(self.format_message(), single_line=True)}", err=True)
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            raise SearchkitError(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("searchkit: interrupted", err=True)
+            sys.exit(130)
+
+
+def paths_options(command: Callable) -> Callable:
+    """--archive and --index, with their environment variables."""
+    command = click.option(
+        "--index", "index_dir", envvar="SEARCHKIT_INDEX", default=DEFAULT_INDEX, show_default=True,
+        type=click.Path(file_okay=False, path_type=Path), help="Index folder [env SEARCHKIT_INDEX].",
+    )(command)
+    command = click.option(
+        "--archive", "archive_dir", envvar="SEARCHKIT_ARCHIVE", default=DEFAULT_ARCHIVE,
+        show_default=True, type=click.Path(file_okay=False, path_type=Path),
+        help="Archive folder [env SEARCHKIT_ARCHIVE].",
+    )(command)
+    return command
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="searchkit")
+def cli() -> None:
+    """Full-text search for news-wire archives."""
+
+
+# -- reindex ---------------------------------------------------------------------
+
+
+def run_reindex(archive_dir: Path, index_dir: Path, *, full: bool = False, wait: float = 10.0,
+                quiet: bool = False):
+    """Reindex with a progress bar on a terminal and warnings on stderr."""
+    from .engine.indexer import reindex
+
+    err = Console(stderr=True, highlight=False)
+
+    def warn(problem: ReadProblem) -> None:
+        if not quiet:
+            kind = "skipped" if problem.skipped else "warning"
+            click.echo(f"searchkit: {kind}: {printable(str(problem), single_line=True)}", err=True)
+
+    if not err.is_terminal or quiet:
+        return reindex(archive_dir, index_dir, full=full, on_problem=warn, wait_seconds=wait)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("scanning", total=None)
+
+        def progress(p: ReindexProgress) -> None:
+            bar.update(task, description=p.phase, completed=p.done, total=p.total)
+
+        return reindex(archive_dir, index_dir, full=full, progress=progress, on_problem=warn,
+                       wait_seconds=wait)
+
+
+@cli.command("reindex")
+@paths_options
+@click.option("--full", is_flag=True, help="Rebuild from scratch (swapped in only when complete).")
+@click.option("--wait", type=float, default=10.0, show_default=True,
+              help="Seconds to wait for another reindex to finish.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any file or record was skipped.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings; just the summary.")
+def reindex_command(archive_dir: Path, index_dir: Path, full: bool, wait: float, strict: bool,
+                    quiet: bool) -> None:
+    """Build or update the index from the archive (incremental by default)."""
+    summary = run_reindex(archive_dir, index_dir, full=full, wait=wait, quiet=quiet)
+    click.echo(output.reindex_summary_line(summary))
+    if strict and summary.skipped:
+        sys.exit(1)
+
+
+# -- query -----------------------------------------------------------------------
+
+
+def open_searcher(archive_dir: Path, index_dir: Path, *, build_if_missing: bool = True):
+    """A Searcher on the index, building the index first if there is none yet."""
+    from .engine.searcher import Searcher
+
+    try:
+        return Searcher(index_dir)
+    except IndexMissingError:
+        if not build_if_missing:
+            raise
+    click.echo(f"searchkit: no index at {index_dir} yet; building it from {archive_dir} ...", err=True)
+    summary = run_reindex(archive_dir, index_dir)
+    click.echo(f"searchkit: {output.reindex_summary_line(summary)}", err=True)
+    return Searcher(index_dir)
+
+
+def _date_option(value: str | None, *, end: bool):
+    return parse_user_date(value, end=end) if value else None
+
+
+@cli.command("query")
+@paths_options
+@click.argument("text", nargs=-1)
+@click.option("--source", multiple=True, help="Only this source (repeat for several).")
+@click.option("--place", multiple=True, help="Only this place (repeat for several).")
+@click.option("--topic", multiple=True, help="Only this topic (repeat for several).")
+@click.option("--since", help="From this date on: 2022-01-10, 'Jan 10 2022', 2022-01.")
+@click.option("--until", help="Up to and including this date, month or year.")
+@click.option("--sort", type=click.Choice(SORT_ORDERS), default="relevance", show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Hits per page.")
+@click.option("--page", "-p", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object (the contract in the README).")
+def query_command(archive_dir: Path, index_dir: Path, text: tuple[str, ...], source, place, topic,
+                  since, until, sort, limit, page, as_json) -> None:
+    """Search the archive. With no TEXT (or '*'), browse it, newest first.
+
+    \b
+    searchkit query "peacekeepers Almaty"
+    searchkit query '"collective security" NOT Minsk' --since 2022-01 --json
+    """
+    request = SearchRequest(
+        text=" ".join(text),
+        source=source, place=place, topic=topic,
+        since=_date_option(since, end=False),
+        until=_date_option(until, end=True),
+        sort=sort, page=page, page_size=limit,
+    )
+    with open_searcher(archive_dir, index_dir) as searcher:
+        response = searcher.search(request)
+    if as_json:
+        click.echo(output.dumps(output.response_to_json(response)))
+    else:
+        output.print_response(_stdout(), response)
+
+
+def _stdout() -> Console:
+    # Piped output is plain and unwrapped; a terminal gets colour.
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=True, no_color=True)
+    return console
+
+
+# -- show, stats, tui ------------------------------------------------------------
+
+
+@cli.command("show")
+@paths_options
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True)
+def show_command(archive_dir: Path, index_dir: Path, article_id: str, as_json: bool) -> None:
+    """Print one article whole (IDs are shown under each hit)."""
+    with open_searcher(archive_dir, index_dir) as searcher:
+        article = searcher.article(article_id)
+    if article is None:
+        raise UserError(f"no article with id {article_id!r} in {index_dir}")
+    if as_json:
+        click.echo(output.dumps(output.article_to_json(article)))
+    else:
+        output.print_article(_stdout(), article)
+
+
+@cli.command("stats")
+@paths_options
+@click.option("--json", "as_json", is_flag=True)
+def stats_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
+    """Counts of articles, sources and places; date range; index size and age."""
+    with open_searcher(archive_dir, index_dir, build_if_missing=False) as searcher:
+        stats = searcher.stats()
+    if as_json:
+        click.echo(output.dumps(output.stats_to_json(stats)))
+    else:
+        output.print_stats(_stdout(), stats)
+
+
+@cli.command("tui")
+@paths_options
+def tui_command(archive_dir: Path, index_dir: Path) -> None:
+    """Open the terminal UI."""
+    from .tui.app import SearchApp
+
+    SearchApp(archive_dir=archive_dir, index_dir=index_dir).run()
+
+
+def main() -> None:
+    cli(prog_name="searchkit")
+
+
+if __name__ == "__main__":
+    main()

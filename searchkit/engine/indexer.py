@@ -1,0 +1,182 @@
+"""Builds and updates the index from the archive.
+
+Incremental by default: each file's (mtime, size) signature is kept in a column, so a
+reindex reads only new and changed files and deletes the articles of changed and
+removed ones. `full=True` rebuilds into a new generation and switches to it only
+once it is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.writing import IndexWriter
+
+from .. import readers
+from ..errors import IndexDamagedError, UserError
+from ..models import Article, ReadProblem, ReindexProgress, ReindexSummary
+from . import store
+from .schema import build_schema, to_document
+
+ProgressCallback = Callable[[ReindexProgress], None]
+ProblemCallback = Callable[[ReadProblem], None]
+
+# Above this much new text, write with both cores (Whoosh's multiprocessing writer).
+PARALLEL_BYTES = 8 * 1024 * 1024
+
+
+def file_signature(path: Path) -> str | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
+def scan_archive(archive: Path) -> dict[str, tuple[Path, str]]:
+    """{relative path: (path, signature)} for every archive file of a known format."""
+    found: dict[str, tuple[Path, str]] = {}
+    for path, rel in readers.find_files(archive):
+        sig = file_signature(path)
+        # A file that vanished or cannot be stat'ed gets an empty signature: it is
+        # still read, so the reader names the problem.
+        found[rel] = (path, sig or "")
+    return found
+
+
+def indexed_files(ix) -> tuple[dict[str, str], int]:
+    """{relative path: signature} of the files in the index, and its article count."""
+    files: dict[str, str] = {}
+    with ix.reader() as reader:
+        paths = reader.column_reader("c_path")
+        sigs = reader.column_reader("c_filesig")
+        for docnum in reader.all_doc_ids():
+            files[paths[docnum].decode("utf-8")] = sigs[docnum].decode("ascii")
+        return files, reader.doc_count()
+
+
+def _open_writer(ix, new_bytes: int) -> IndexWriter:
+    if new_bytes >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
+        return ix.writer(procs=min(2, os.cpu_count() or 1), limitmb=256, multisegment=True)
+    return ix.writer(limitmb=256)
+
+
+def reindex(
+    archive: Path,
+    index_dir: Path,
+    *,
+    full: bool = False,
+    progress: ProgressCallback | None = None,
+    on_problem: ProblemCallback | None = None,
+    wait_seconds: float = 10.0,
+) -> ReindexSummary:
+    """Bring the index at `index_dir` up to date with the files under `archive`."""
+    if not archive.is_dir():
+        raise UserError(f"archive folder {archive} does not exist (set --archive or SEARCHKIT_ARCHIVE)")
+    started = time.perf_counter()
+    with store.reindex_lock(index_dir, wait_seconds):
+        store.remove_stale_generations(index_dir)
+        gen = None if full else store.current_generation(index_dir)
+        if gen is None:
+            summary = _build_generation(archive, index_dir, progress, on_problem)
+        else:
+            summary = _update_generation(archive, gen, progress, on_problem)
+        store.remove_stale_generations(index_dir)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _build_generation(archive, index_dir, progress, on_problem) -> ReindexSummary:
+    """Build a complete new generation, then make it the live one."""
+    gen = store.new_generation(index_dir)
+    try:
+        ix = whoosh_index.create_in(gen, build_schema())
+        found = _scan(archive, progress)
+        summary = ReindexSummary(full=True, new=len(found))
+        _write(ix, found, sorted(found), [], summary, progress, on_problem)
+        store.write_meta(gen, archive=str(archive.resolve()))
+        store.switch_to(index_dir, gen)
+    except BaseException:
+        # Interrupted or failed: the old generation stays live; drop the partial one.
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    summary.articles = _doc_count(gen)
+    return summary
+
+
+def _update_generation(archive, gen, progress, on_problem) -> ReindexSummary:
+    try:
+        ix = whoosh_index.open_dir(gen)
+        before, _ = indexed_files(ix)
+    except Exception as exc:  # whoosh raises many kinds for a damaged index
+        raise IndexDamagedError(
+            f"the index at {gen.parent} is damaged ({type(exc).__name__}); "
+            "run `searchkit reindex --full` to rebuild it"
+        ) from None
+    found = _scan(archive, progress)
+    new = [rel for rel in found if rel not in before]
+    changed = [rel for rel in found if rel in before and before[rel] != found[rel][1]]
+    removed = [rel for rel in before if rel not in found]
+    summary = ReindexSummary(
+        new=len(new), changed=len(changed), removed=len(removed),
+        unchanged=len(found) - len(new) - len(changed),
+    )
+    if new or changed or removed:
+        _write(ix, found, sorted(new + changed), changed + removed, summary, progress, on_problem)
+        store.write_meta(gen, archive=str(archive.resolve()))
+    summary.articles = _doc_count(gen)
+    return summary
+
+
+def _scan(archive: Path, progress: ProgressCallback | None) -> dict[str, tuple[Path, str]]:
+    if progress:
+        progress(ReindexProgress("scanning", 0, None))
+    return scan_archive(archive)
+
+
+def _write(ix, found, to_read, to_delete, summary, progress, on_problem) -> None:
+    new_bytes = sum(_size(found[rel][0]) for rel in to_read)
+    writer = _open_writer(ix, new_bytes)
+    try:
+        for rel in to_delete:
+            writer.delete_by_term("path", rel)
+        for done, rel in enumerate(to_read):
+            path, sig = found[rel]
+            if progress:
+                progress(ReindexProgress("reading", done, len(to_read), rel))
+            for item in readers.read_file(path, rel):
+                if isinstance(item, Article):
+                    writer.add_document(**to_document(item, sig))
+                    summary.added_articles += 1
+                else:
+                    if item.skipped:
+                        summary.skipped += 1
+                    summary.problems.append(item)
+                    if on_problem:
+                        on_problem(item)
+        if progress:
+            progress(ReindexProgress("committing", len(to_read), len(to_read)))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _doc_count(gen: Path) -> int:
+    ix = whoosh_index.open_dir(gen)
+    try:
+        return ix.doc_count()
+    finally:
+        ix.close()

@@ -1,0 +1,113 @@
+"""The Whoosh schema and the analysis chain shared by the indexer and the searcher."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+import Stemmer
+from whoosh import columns, fields
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+
+from ..models import Article
+
+# Unit separator between the values of multi-valued columns (topics, places).
+MULTI_SEP = "\x1f"
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball English (Porter2), through the C stemmer; module-level so it pickles."""
+    return _stemmer.stemWord(word)
+
+
+def text_analyzer():
+    """Words, lower-cased, stop words dropped, stemmed: `peacekeepers` → `peacekeep`."""
+    return (
+        RegexTokenizer(r"\w+(?:[.'’]\w+)*")
+        | LowercaseFilter()
+        | StopFilter(minsize=1)
+        | StemFilter(stemfn=stem, cachesize=None)
+    )
+
+
+def build_schema() -> fields.Schema:
+    analyzer = text_analyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        path=fields.ID(stored=True),  # deletes go by file
+        title=fields.TEXT(analyzer=analyzer, stored=True),
+        body=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
+        # Searchable keyword fields: one lower-cased term per value, spaces kept
+        # ("new york"), so `place:"New York"` and `--place "new york"` both work.
+        source=fields.KEYWORD(lowercase=True, commas=True),
+        place=fields.KEYWORD(lowercase=True, commas=True),
+        topics=fields.KEYWORD(lowercase=True, commas=True),
+        date=fields.DATETIME(stored=True),
+        url=fields.STORED(),
+        # Columns read once per index generation: facets, de-duplication and the
+        # file manifest for incremental reindexing, without loading stored fields.
+        c_source=fields.COLUMN(columns.VarBytesColumn()),
+        c_place=fields.COLUMN(columns.VarBytesColumn()),
+        c_topics=fields.COLUMN(columns.VarBytesColumn()),
+        c_date=fields.COLUMN(columns.VarBytesColumn()),  # ISO, sorts as text
+        c_dedup=fields.COLUMN(columns.VarBytesColumn()),
+        c_path=fields.COLUMN(columns.VarBytesColumn()),
+        c_filesig=fields.COLUMN(columns.VarBytesColumn()),
+        # Stored copies of the display values (original case).
+        s_source=fields.STORED(),
+        s_place=fields.STORED(),
+        s_places=fields.STORED(),
+        s_topics=fields.STORED(),
+    )
+
+
+_NON_WORD = re.compile(r"\W+")
+
+
+def dedup_key(article: Article) -> bytes:
+    """Same story text, same key: whitespace, case and punctuation do not count."""
+    text = article.body if len(article.body) >= 40 else f"{article.title}\n{article.body}"
+    normalised = _NON_WORD.sub(" ", text.lower()).strip()
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest()
+
+
+def _keyword(values) -> str:
+    # Commas separate keyword values; a comma inside one value becomes a space.
+    return ",".join(v.replace(",", " ").strip() for v in values if v and v.strip())
+
+
+def to_document(article: Article, filesig: str) -> dict:
+    """The fields Whoosh stores and indexes for one article."""
+    places = tuple(p for p in ((article.place,) if article.place else ()) + article.places)
+    doc = {
+        "id": article.id,
+        "path": article.path,
+        "title": article.title,
+        "body": article.body,
+        "c_source": (article.source or "").encode("utf-8"),
+        "c_place": (article.place or "").encode("utf-8"),
+        "c_topics": MULTI_SEP.join(article.topics).encode("utf-8"),
+        "c_date": article.date.isoformat().encode("ascii") if article.date else b"",
+        "c_dedup": dedup_key(article),
+        "c_path": article.path.encode("utf-8"),
+        "c_filesig": filesig.encode("ascii"),
+        "s_source": article.source,
+        "s_place": article.place,
+        "s_places": list(article.places),
+        "s_topics": list(article.topics),
+    }
+    if article.source:
+        doc["source"] = _keyword([article.source])
+    if places:
+        doc["place"] = _keyword(places)
+    if article.topics:
+        doc["topics"] = _keyword(article.topics)
+    if article.date is not None:
+        doc["date"] = article.date
+    if article.url:
+        doc["url"] = article.url
+    return doc

@@ -1,0 +1,419 @@
+"""Answers SearchRequests with SearchResponses; no Whoosh object leaves this module.
+
+How a search runs (see WHOOSH-NOTES for why):
+- the query is parsed once; its matches are counted without scoring, and facets are
+  counted from per-generation column arrays, not from stored fields;
+- only the page of hits is scored (Whoosh's top-N collector), loaded and highlighted;
+- documents holding all the words rank above those holding only some: the all-words
+  query is ranked first, the any-word remainder after it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+import time
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.scoring import BM25F
+
+from ..dates import parse_user_date
+from ..errors import IndexDamagedError, QueryError
+from ..models import Article, FacetCount, Hit, IndexStats, SearchRequest, SearchResponse, Span
+from . import snippets, store
+from .querying import TEXT_FIELDS, CompiledQuery, compile_query, make_parser
+from .schema import MULTI_SEP, stem
+
+FACET_LIMIT = 25
+MAX_EXPANDED_TERMS = 500  # words a wildcard may highlight
+_WORD = re.compile(r"(?<![\w:~*?])([^\W\d_]{3,})(?![\w:~*?])")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+
+
+class _Columns:
+    """Per-document values read once per index generation: facets, dates, duplicates."""
+
+    def __init__(self, reader) -> None:
+        size = reader.doc_count_all()
+        self.source_values, self.source = self._ordinals(reader, "c_source", size)
+        self.place_values, self.place = self._ordinals(reader, "c_place", size)
+        self.topic_values, self.topics = self._multi(reader, "c_topics", size)
+        self.date = self._dates(reader, size)
+        self.month = [d[:7] if d else "" for d in self.date]
+        self.year = [d[:4] if d else "" for d in self.date]
+        self.duplicates = self._duplicates(reader)
+
+    @staticmethod
+    def _ordinals(reader, field: str, size: int) -> tuple[list[str], list[int]]:
+        values: dict[bytes, int] = {}
+        column = reader.column_reader(field)
+        ords = [values.setdefault(column[d], len(values)) for d in range(size)]
+        names = [v.decode("utf-8") for v in values]
+        return names, ords
+
+    @staticmethod
+    def _multi(reader, field: str, size: int) -> tuple[list[str], list[tuple[int, ...]]]:
+        values: dict[str, int] = {}
+        column = reader.column_reader(field)
+        per_doc = []
+        for d in range(size):
+            raw = column[d]
+            per_doc.append(
+                tuple(values.setdefault(v, len(values)) for v in raw.decode("utf-8").split(MULTI_SEP))
+                if raw else ()
+            )
+        return list(values), per_doc
+
+    @staticmethod
+    def _dates(reader, size: int) -> list[str]:
+        """ISO dates ("2022-01-19T00:00:00"), "" where unknown; they sort as text."""
+        column = reader.column_reader("c_date")
+        return [column[d].decode("ascii") for d in range(size)]
+
+    @staticmethod
+    def _duplicates(reader) -> frozenset[int]:
+        """Later copies of the same story: every live document but the first per key."""
+        seen: set[bytes] = set()
+        dups = []
+        column = reader.column_reader("c_dedup")
+        for d in reader.all_doc_ids():
+            key = column[d]
+            if key in seen:
+                dups.append(d)
+            else:
+                seen.add(key)
+        return frozenset(dups)
+
+
+class Searcher:
+    """A read-only view of the index; reopens itself when a reindex commits."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._gen: Path | None = None
+        self._searcher = None
+        self._columns: _Columns | None = None
+        self._parser = None
+        self._open()
+
+    # -- opening and refreshing -------------------------------------------------
+
+    def _open(self) -> None:
+        gen = store.require_generation(self.index_dir)
+        try:
+            ix = whoosh_index.open_dir(gen)
+            searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+            columns = _Columns(searcher.reader())
+        except Exception as exc:  # whoosh raises many kinds for missing/truncated files
+            raise IndexDamagedError(
+                f"the index at {self.index_dir} is damaged ({type(exc).__name__}: {exc}); "
+                "run `searchkit reindex --full` to rebuild it"
+            ) from None
+        self.close()
+        self._gen, self._searcher, self._columns = gen, searcher, columns
+        self._parser = make_parser(ix.schema)
+        self.archive_dir = store.read_meta(gen).get("archive")
+
+    def refresh(self) -> bool:
+        """Pick up a committed reindex; True if the view changed."""
+        gen = store.require_generation(self.index_dir)
+        if gen != self._gen:
+            self._open()
+            return True
+        if not self._searcher.up_to_date():
+            try:
+                searcher = self._searcher.refresh()
+                self._columns = _Columns(searcher.reader())
+            except Exception:
+                self._open()
+                return True
+            self._searcher = searcher
+            return True
+        return False
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- queries -----------------------------------------------------------------
+
+    def parse(self, text: str) -> CompiledQuery:
+        """The compiled query for `text`; raises QueryError with a plain reason."""
+        return compile_query(self._parser, text)
+
+    def _filter_query(self, request: SearchRequest) -> Q.Query | None:
+        parts: list[Q.Query] = []
+        for field, values in (("source", request.source), ("place", request.place),
+                              ("topics", request.topic)):
+            if values:
+                parts.append(Q.Or([Q.Term(field, v.strip().lower()) for v in values]))
+        periods = [_period(value) for value in request.year + request.month]
+        if periods:
+            parts.append(Q.Or([Q.DateRange("date", a, b, endexcl=True) for a, b in periods]))
+        if request.since or request.until:
+            parts.append(Q.DateRange("date", request.since, request.until, endexcl=True))
+        return Q.And(parts) if parts else None
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        searcher = self._searcher
+        columns = self._columns
+        compiled = self.parse(request.text)
+        query, relaxed = compiled.query, compiled.relaxed
+
+        docs = set(searcher.docs_for_query(compiled.matching))
+        for restriction in (self._filter_query(request), compiled.date_filter):
+            if restriction is not None:
+                docs.intersection_update(searcher.docs_for_query(restriction))
+        docs -= columns.duplicates
+        total = len(docs)
+
+        sort = request.sort
+        if sort == "relevance" and compiled.is_everything:
+            sort = "newest"  # browsing: nothing to rank by
+        offset = (max(1, request.page) - 1) * request.page_size
+        wanted = offset + request.page_size
+        if offset >= total:
+            page: list[tuple[int, float]] = []
+        elif sort == "relevance":
+            page = self._ranked(query, relaxed, docs, wanted)[offset:wanted]
+        else:
+            page = self._by_date(query, docs, wanted, newest=(sort == "newest"))[offset:wanted]
+
+        terms = self._highlight_terms(query)
+        hits = tuple(self._hit(docnum, score, terms, request.snippet_chars) for docnum, score in page)
+        facets = self._facets(docs)
+        suggestion = self._suggest(request, total) if total < 5 else None
+        took_ms = (time.perf_counter() - started) * 1000
+        return SearchResponse(request, total, round(took_ms, 2), hits, facets, suggestion)
+
+    def _ranked(self, query, relaxed, docs: set[int], wanted: int) -> list[tuple[int, float]]:
+        """Top `wanted` by score: all-words matches first, then the rest."""
+        searcher = self._searcher
+        if relaxed is None:
+            results = searcher.search(query, limit=wanted, filter=docs)
+            return [(hit.docnum, hit.score) for hit in results]
+        all_words = docs.intersection(searcher.docs_for_query(query))
+        first = searcher.search(query, limit=wanted, filter=all_words) if all_words else []
+        ranked = [(hit.docnum, hit.score) for hit in first]
+        if len(ranked) < wanted:
+            rest = docs - all_words
+            if rest:
+                more = searcher.search(relaxed, limit=wanted - len(all_words), filter=rest)
+                ranked += [(hit.docnum, hit.score) for hit in more]
+        return ranked
+
+    def _by_date(self, query, docs: set[int], wanted: int, newest: bool) -> list[tuple[int, float]]:
+        dates = self._columns.date
+        if newest:
+            top = heapq.nlargest(wanted, docs, key=lambda d: (dates[d], -d))
+        else:  # undated articles last, not first
+            top = heapq.nsmallest(wanted, docs, key=lambda d: (dates[d] or "~", d))
+        scores: dict[int, float] = {}
+        if not isinstance(query, Q.Every) and top:
+            scored = self._searcher.search(query, limit=len(top), filter=set(top))
+            scores = {hit.docnum: hit.score for hit in scored}
+        return [(d, scores.get(d, 0.0)) for d in top]
+
+    def _facets(self, docs: set[int]) -> dict[str, tuple[FacetCount, ...]]:
+        c = self._columns
+
+        def ranked(counter: Counter, names: list[str] | None) -> tuple[FacetCount, ...]:
+            items = [(names[k] if names is not None else k, n) for k, n in counter.items()]
+            items = [(name, n) for name, n in items if name]
+            items.sort(key=lambda item: (-item[1], item[0]))
+            return tuple(FacetCount(name, n) for name, n in items[:FACET_LIMIT])
+
+        def chronological(counter: Counter) -> tuple[FacetCount, ...]:
+            return tuple(FacetCount(k, n) for k, n in sorted(counter.items(), reverse=True) if k)
+
+        topic_counts: Counter = Counter()
+        for d in docs:
+            topic_counts.update(c.topics[d])
+        return {
+            "source": ranked(Counter(map(c.source.__getitem__, docs)), c.source_values),
+            "place": ranked(Counter(map(c.place.__getitem__, docs)), c.place_values),
+            "topic": ranked(topic_counts, c.topic_values),
+            "year": chronological(Counter(map(c.year.__getitem__, docs))),
+            "month": chronological(Counter(map(c.month.__getitem__, docs))),
+        }
+
+    def _highlight_terms(self, query: Q.Query) -> frozenset[str]:
+        """The analysed words to mark in titles and bodies (wildcards expanded)."""
+        if isinstance(query, Q.Every):
+            return frozenset()
+        reader = self._searcher.reader()
+        out: set[str] = set()
+        leaves = [query] if query.is_leaf() else query.leaves()
+        for leaf in leaves:
+            if getattr(leaf, "fieldname", None) not in TEXT_FIELDS:
+                continue
+            if isinstance(leaf, Q.MultiTerm):  # wildcard, prefix, fuzzy: the words they reach
+                words = itertools.islice(leaf._btexts(reader), MAX_EXPANDED_TERMS)
+                out.update(w.decode("utf-8") if isinstance(w, bytes) else w for w in words)
+            else:
+                out.update(text for field, text in leaf.terms() if field in TEXT_FIELDS)
+        return frozenset(out)
+
+    def _hit(self, docnum: int, score: float, terms: frozenset[str], width: int) -> Hit:
+        fields = self._searcher.stored_fields(docnum)
+        return Hit(
+            id=fields["id"],
+            path=self._display_path(fields["path"]),
+            date=fields.get("date"),
+            source=fields.get("s_source"),
+            place=fields.get("s_place"),
+            title=fields.get("title", ""),
+            score=round(float(score), 4),
+            snippet=snippets.snippet(fields.get("body", ""), terms, width),
+            topics=tuple(fields.get("s_topics") or ()),
+            url=fields.get("url"),
+        )
+
+    def _display_path(self, rel: str) -> str:
+        """The article's file as the person can open it: relative to here if inside it."""
+        if not self.archive_dir:
+            return rel
+        full = Path(self.archive_dir, rel)
+        try:
+            return str(full.relative_to(Path.cwd()))
+        except ValueError:
+            return str(full)
+
+    # -- did you mean ------------------------------------------------------------
+
+    def _suggest(self, request: SearchRequest, total: int) -> str | None:
+        """A respelling of the query's words that finds more, or None."""
+        text = request.text
+        if not text.strip() or text.strip() == "*":
+            return None
+        reader = self._searcher.reader()
+        corrector = self._searcher.corrector("body")
+        changed = False
+
+        def fix(match: re.Match) -> str:
+            nonlocal changed
+            word = match.group(1)
+            if word in _OPERATORS:
+                return word
+            stemmed = stem(word.lower())
+            if reader.doc_frequency("body", stemmed) or reader.doc_frequency("title", stemmed):
+                return word
+            options = corrector.suggest(word.lower(), limit=1, maxdist=2)
+            if not options:
+                return word
+            changed = True
+            return options[0]
+
+        corrected = _WORD.sub(fix, text)
+        if not changed or corrected == text:
+            return None
+        try:
+            better = self.search(_replace_text(request, corrected))
+        except QueryError:
+            return None
+        return corrected if better.total > total else None
+
+    # -- single articles and the whole index -------------------------------------
+
+    def _docnum(self, article_id: str) -> int | None:
+        docnum = self._searcher.document_number(id=article_id)
+        return docnum
+
+    def article(self, article_id: str) -> Article | None:
+        docnum = self._docnum(article_id)
+        if docnum is None:
+            return None
+        f = self._searcher.stored_fields(docnum)
+        return Article(
+            id=f["id"],
+            path=self._display_path(f["path"]),
+            body=f.get("body", ""),
+            title=f.get("title", ""),
+            source=f.get("s_source"),
+            date=f.get("date"),
+            place=f.get("s_place"),
+            places=tuple(f.get("s_places") or ()),
+            topics=tuple(f.get("s_topics") or ()),
+            url=f.get("url"),
+        )
+
+    def highlight_article(self, article: Article, text: str) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+        """(title spans, body spans) of an article, every match of `text` marked."""
+        terms = self._highlight_terms(self.parse(text).query)
+        return snippets.highlight(article.title, terms), snippets.highlight(article.body, terms)
+
+    def similar_terms(self, article_id: str, count: int = 10) -> list[str]:
+        """The words that best characterise an article (for "more like this")."""
+        docnum = self._docnum(article_id)
+        if docnum is None:
+            return []
+        fields = self._searcher.stored_fields(docnum)
+        text = f"{fields.get('title', '')}\n{fields.get('body', '')}"
+        keys = self._searcher.key_terms_from_text("body", text, numterms=count)
+        return [word for word, _ in keys]
+
+    def more_like(self, article_id: str, request: SearchRequest) -> SearchResponse:
+        """Articles similar to one: its key terms, any of them, the article itself left out."""
+        words = self.similar_terms(article_id)
+        own = self._docnum(article_id)
+        started = time.perf_counter()
+        query = Q.Or([Q.Term("body", w) for w in words] + [Q.Term("title", w) for w in words])
+        docs = set(self._searcher.docs_for_query(query)) if words else set()
+        filter_query = self._filter_query(request)
+        if filter_query is not None:
+            docs.intersection_update(self._searcher.docs_for_query(filter_query))
+        docs -= self._columns.duplicates
+        docs.discard(own)
+        offset = (max(1, request.page) - 1) * request.page_size
+        page = self._ranked(query, None, docs, offset + request.page_size)[offset:]
+        terms = frozenset(words)
+        hits = tuple(self._hit(d, s, terms, request.snippet_chars) for d, s in page)
+        took_ms = (time.perf_counter() - started) * 1000
+        return SearchResponse(request, len(docs), round(took_ms, 2), hits, self._facets(docs))
+
+    def stats(self) -> IndexStats:
+        c = self._columns
+        reader = self._searcher.reader()
+        live = list(reader.all_doc_ids())
+        dates = [c.date[d] for d in live if c.date[d]]
+        sources = Counter(c.source[d] for d in live)
+        meta = store.read_meta(self._gen)
+        updated = meta.get("updated")
+        return IndexStats(
+            articles=len(live),
+            sources=len([s for s in sources if c.source_values[s]]),
+            places=len({c.place[d] for d in live if c.place_values[c.place[d]]}),
+            first_date=datetime.fromisoformat(min(dates)) if dates else None,
+            last_date=datetime.fromisoformat(max(dates)) if dates else None,
+            size_bytes=store.directory_size(self._gen),
+            updated=datetime.fromisoformat(updated) if updated else None,
+            index_dir=str(self.index_dir),
+            archive_dir=meta.get("archive"),
+            top_sources=tuple(
+                FacetCount(c.source_values[s], n) for s, n in sources.most_common(10)
+                if c.source_values[s]
+            ),
+        )
+
+
+def _period(value: str) -> tuple[datetime, datetime]:
+    """"2022" or "2022-01" as [start, end)."""
+    return parse_user_date(value), parse_user_date(value, end=True)
+
+
+def _replace_text(request: SearchRequest, text: str) -> SearchRequest:
+    return replace(request, text=text, page=1)

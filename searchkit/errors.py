@@ -1,0 +1,21 @@
+"""Errors a person can cause and fix; the CLI prints them as one line and exits 2."""
+
+
+class UserError(Exception):
+    """A mistake in what was asked (bad date, bad query, missing archive...)."""
+
+
+class QueryError(UserError):
+    """The query text could not be understood."""
+
+
+class IndexMissingError(UserError):
+    """There is no index yet where one was expected."""
+
+
+class IndexDamagedError(UserError):
+    """The index exists but cannot be read."""
+
+
+class IndexBusyError(UserError):
+    """Another reindex holds the lock."""

@@ -1,0 +1,69 @@
+"""Readers turn archive files into Articles, one small module per format.
+
+Adding a format means adding a module with EXTENSIONS and read(path, rel) and
+listing it in FORMATS; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+from ..models import Article, ReadProblem
+from . import jsonl, reuters, wiretext
+from .files import UnreadableFile
+
+FORMATS: tuple[ModuleType, ...] = (wiretext, jsonl, reuters)
+
+
+def reader_for(name: str) -> ModuleType | None:
+    lowered = name.lower()
+    for module in FORMATS:
+        if lowered.endswith(module.EXTENSIONS):
+            return module
+    return None
+
+
+def known_extensions() -> tuple[str, ...]:
+    return tuple(ext for module in FORMATS for ext in module.EXTENSIONS)
+
+
+def find_files(archive: Path) -> Iterator[tuple[Path, str]]:
+    """Every file of a known format under `archive`, as (path, path relative to archive).
+
+    Hidden files and folders are passed over; symlinked folders are followed once
+    (a symlink loop is not followed twice).
+    """
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(archive, followlinks=True):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            dirnames[:] = []
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or reader_for(name) is None:
+                continue
+            path = Path(dirpath, name)
+            yield path, path.relative_to(archive).as_posix()
+
+
+def read_file(path: Path, rel: str) -> Iterator[Article | ReadProblem]:
+    """Articles and problems from one file. Never raises for a bad file."""
+    module = reader_for(path.name)
+    if module is None:
+        yield ReadProblem(rel, "not a known archive format")
+        return
+    try:
+        yield from module.read(path, rel)
+    except UnreadableFile as exc:
+        yield ReadProblem(rel, str(exc))
+    except (OSError, ValueError, UnicodeError, MemoryError, RecursionError) as exc:
+        yield ReadProblem(rel, f"cannot read: {exc}")
