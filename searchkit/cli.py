@@ -124,6 +124,11 @@ def open_searcher(archive_dir: Path, index_dir: Path, *, build_if_missing: bool 
     except IndexMissingError:
         if not build_if_missing:
             raise
+    if not archive_dir.is_dir():
+        raise UserError(
+            f"no index at {index_dir}, and no archive folder {archive_dir} to build one from "
+            "(set --archive or SEARCHKIT_ARCHIVE)"
+        )
     click.echo(f"searchkit: no index at {index_dir} yet; building it from {archive_dir} ...", err=True)
     summary = run_reindex(archive_dir, index_dir)
     click.echo(f"searchkit: {output.reindex_summary_line(summary)}", err=True)

@@ -36,7 +36,7 @@ def tidy(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
-def lead_sentence(body: str, max_chars: int = 200) -> str:
+def lead_sentence(body: str, max_chars: int = 320) -> str:
     """The first sentence of a body, used as the title of headline-less wire copy."""
     first_paragraph = body.strip().split("\n", 1)[0]
     parts = _SENTENCE_END.split(first_paragraph, maxsplit=1)

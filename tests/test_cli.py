@@ -1,0 +1,227 @@
+"""The `searchkit` command as a person uses it: output, options, reindexing, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from searchkit.engine import store
+
+from .conftest import REPO
+
+MOSCOW_ID = "000_705ae3be991c31b8.txt"
+MINSK_ID = "003_a64b384920c9e53b.txt"
+
+
+def as_json(result) -> dict:
+    assert result.exit_code == 0, result.output + result.stderr
+    return json.loads(result.stdout)
+
+
+def assert_user_error(result, *fragments: str) -> None:
+    """One line on stderr, exit status 2, no traceback."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("searchkit: ")
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_first_query_builds_the_index_and_finds_both(run):
+    result = run("query", "peacekeepers Almaty", "--json")
+    data = as_json(result)
+    assert "building it" in result.stderr and "indexed 2 articles" in result.stderr
+    assert data["query"] == "peacekeepers Almaty"
+    assert data["total"] == 2
+    assert set(data) == {"query", "total", "took_ms", "hits", "facets", "suggestion"}
+    assert {h["id"] for h in data["hits"]} == {MOSCOW_ID, MINSK_ID}
+    hit = next(h for h in data["hits"] if h["id"] == MOSCOW_ID)
+    assert set(hit) == {"id", "path", "date", "source", "place", "title", "score", "snippet"}
+    assert (hit["date"], hit["source"], hit["place"]) == ("2022-01-19", "TASS", "MOSCOW")
+    assert hit["path"].endswith("archive/000_705ae3be991c31b8.txt")
+    assert "<em>Almaty</em>" in hit["snippet"] and "<em>peacekeepers</em>" in hit["snippet"]
+    assert data["facets"] == {
+        "source": [{"value": "TASS", "count": 2}],
+        "place": [{"value": "MINSK", "count": 1}, {"value": "MOSCOW", "count": 1}],
+        "month": [{"value": "2022-01", "count": 2}],
+    }
+    assert data["suggestion"] is None
+    # The second run uses the index it built.
+    again = run("query", "peacekeepers Almaty", "--json")
+    assert again.stderr == "" and as_json(again)["total"] == 2
+
+
+def test_snippets_are_html_escaped(run, archive):
+    (archive / "x.txt").write_text(
+        " date 2022-01-05 MOSCOW, January 5. /TASS/. Prices rose <5% & fell, \"sharply\".", encoding="utf-8")
+    snippet = as_json(run("query", "prices", "--json"))["hits"][0]["snippet"]
+    assert snippet == '<em>Prices</em> rose &lt;5% &amp; fell, "sharply".'
+
+
+def test_human_output(run):
+    result = run("query", "peacekeepers Almaty")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "2022-01-19  TASS  MOSCOW" in out and "2022-01-10  TASS  MINSK" in out
+    assert "2 hits in" in out
+    assert "source: TASS 2" in out and "place: MINSK 1 · MOSCOW 1" in out and "month: 2022-01 2" in out
+    assert "\x1b[" not in out  # plain when piped
+    assert MOSCOW_ID in out
+
+
+def test_options_filter_sort_and_page(run):
+    def hit_ids(*args):
+        return [h["id"] for h in as_json(run("query", *args, "--json"))["hits"]]
+
+    assert hit_ids("CSTO", "--place", "minsk") == [MINSK_ID]
+    assert hit_ids("CSTO", "--source", "TASS", "--sort", "oldest") == [MINSK_ID, MOSCOW_ID]
+    assert hit_ids("CSTO", "--since", "2022-01-11") == [MOSCOW_ID]
+    assert hit_ids("CSTO", "--since", "Jan 10 2022", "--until", "Jan 10 2022") == [MINSK_ID]
+    assert hit_ids("CSTO", "--until", "2022-01", "--sort", "newest") == [MOSCOW_ID, MINSK_ID]
+    assert hit_ids("CSTO", "--sort", "newest", "--limit", "1", "--page", "2") == [MINSK_ID]
+    assert hit_ids("--topic", "none") == []
+    assert hit_ids() == [MOSCOW_ID, MINSK_ID]  # browse: newest first
+
+
+def test_show_and_stats(run):
+    shown = run("show", MINSK_ID)
+    assert shown.exit_code == 0
+    assert "2022-01-10  TASS  MINSK" in shown.stdout and "Volfovich said." in shown.stdout
+    article = as_json(run("show", MINSK_ID, "--json"))
+    assert article["place"] == "MINSK" and article["body"].endswith("2,030 troops and 250 combat vehicles.")
+    stats = as_json(run("stats", "--json"))
+    assert (stats["articles"], stats["sources"], stats["places"]) == (2, 1, 2)
+    assert (stats["first_date"], stats["last_date"]) == ("2022-01-10", "2022-01-19")
+    assert "articles  2" in run("stats").stdout
+
+
+def test_incremental_reindex_follows_the_archive(run, archive):
+    first = run("reindex")
+    assert first.exit_code == 0
+    assert first.stdout.startswith("indexed 2 articles (full rebuild of 2 files, 0 skipped)")
+    noop = run("reindex")
+    assert noop.stdout.startswith("indexed 2 articles (0 new, 0 changed, 0 removed, 0 skipped)")
+
+    (archive / "new.txt").write_text(
+        " date 2022-01-20 ALMATY, January 20. /TASS/. Markets in Almaty reopened.", encoding="utf-8")
+    changed = archive / MINSK_ID
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Volfovich", "Wolfowitz"), encoding="utf-8")
+    (archive / MOSCOW_ID).unlink()
+    result = run("reindex")
+    assert result.stdout.startswith("indexed 2 articles (1 new, 1 changed, 1 removed, 0 skipped)")
+
+    def found(text):
+        return {h["id"] for h in as_json(run("query", text, "--json"))["hits"]}
+
+    assert found("markets") == {"new.txt"}
+    assert found("Wolfowitz") == {MINSK_ID}
+    assert found("Volfovich") == set()
+    assert found("Serdyukov") == set()
+    assert as_json(run("stats", "--json"))["articles"] == 2
+
+
+def test_full_rebuild_switches_generation(run, tmp_path):
+    run("reindex")
+    index_dir = tmp_path / "index"
+    before = store.current_generation(index_dir)
+    result = run("reindex", "--full")
+    assert result.exit_code == 0 and "full rebuild" in result.stdout
+    after = store.current_generation(index_dir)
+    assert after != before and not before.exists()
+    assert as_json(run("query", "Almaty", "--json"))["total"] == 2
+
+
+def test_unreadable_files_are_named_and_the_rest_indexed(run, archive):
+    (archive / "blob.txt").write_bytes(b"\x00\x01\x02" * 100)
+    result = run("reindex")
+    assert result.exit_code == 0
+    assert "searchkit: skipped: blob.txt: binary file, not text" in result.stderr
+    assert "indexed 2 articles" in result.stdout and "1 skipped" in result.stdout
+    assert run("reindex", "--strict").exit_code == 1
+
+
+def test_environment_variables(tmp_path, archive):
+    from click.testing import CliRunner
+
+    from searchkit.cli import cli
+
+    env = {"SEARCHKIT_ARCHIVE": str(archive), "SEARCHKIT_INDEX": str(tmp_path / "env-index")}
+    result = CliRunner().invoke(cli, ["query", "Almaty", "--json"], env=env)
+    assert json.loads(result.stdout)["total"] == 2
+    assert (tmp_path / "env-index" / "CURRENT").is_file()
+
+
+# -- errors a person can make ------------------------------------------------------
+
+
+def test_bad_date(run):
+    assert_user_error(run("query", "CSTO", "--since", "someday"), "cannot read the date 'someday'")
+    assert_user_error(run("query", "CSTO", "--until", "2022-13-45"), "2022-13-45")
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [('"unclosed phrase', "unbalanced quote"), ("colour:red", "unknown field 'colour'"),
+     ("(CSTO", "unbalanced parentheses"), ("date:[soon TO]", "cannot read the date 'soon'")],
+)
+def test_bad_query(run, text, fragment):
+    run("reindex")
+    assert_user_error(run("query", text), fragment)
+
+
+def test_missing_archive(tmp_path):
+    from .conftest import Cli
+
+    cli = Cli(tmp_path / "no-such-archive", tmp_path / "index")
+    assert_user_error(cli("reindex"), "archive folder", "does not exist")
+    assert_user_error(cli("query", "x"), "no index at", "no archive folder")
+
+
+def test_missing_index(run):
+    assert_user_error(run("stats"), "no index at", "searchkit reindex")
+
+
+def test_damaged_index(run, tmp_path):
+    run("reindex")
+    gen = store.current_generation(tmp_path / "index")
+    for toc in gen.glob("*.toc"):
+        toc.write_bytes(b"garbage")
+    assert_user_error(run("query", "Almaty"), "damaged", "reindex --full")
+    assert run("reindex", "--full").exit_code == 0
+    assert as_json(run("query", "Almaty", "--json"))["total"] == 2
+
+
+def test_index_pointing_nowhere(run, tmp_path):
+    run("reindex")
+    shutil.rmtree(store.current_generation(tmp_path / "index"))
+    assert_user_error(run("query", "Almaty"), "reindex --full")
+
+
+def test_reindex_while_another_runs(run, tmp_path):
+    with store.reindex_lock(tmp_path / "index"):
+        result = run("reindex", "--wait", "0.3")
+    assert_user_error(result, "another reindex", "is running")
+
+
+def test_unknown_article(run):
+    run("reindex")
+    assert_user_error(run("show", "nope.txt"), "no article with id 'nope.txt'")
+
+
+def test_the_installed_command_runs(tmp_path, archive):
+    """`searchkit` as a real process: exit status, stderr and stdout as a shell sees them."""
+    env = {**os.environ, "SEARCHKIT_ARCHIVE": str(archive), "SEARCHKIT_INDEX": str(tmp_path / "ix")}
+    ok = subprocess.run([sys.executable, "-m", "searchkit", "query", "peacekeepers Almaty", "--json"],
+                        capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["total"] == 2
+    bad = subprocess.run([sys.executable, "-m", "searchkit", "query", "x", "--since", "nope"],
+                         capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
