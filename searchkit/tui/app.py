@@ -14,7 +14,7 @@ from .screens import HelpScreen, SearchScreen
 class SearchApp(App[None]):
     """Search an archive as you type; opens on the newest articles."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "searchkit"
     BINDINGS = [
         Binding("f1", "help", "Help"),

@@ -24,7 +24,9 @@ def hit_text(hit: Hit) -> Text:
     if meta:
         text.append(printable(meta, single_line=True), style=META_STYLE)
         text.append("  ")
-    text.append(printable(hit.title or "(no title)", single_line=True), style=TITLE_STYLE)
+    title = spans_to_text(hit.title_spans) if hit.title_spans else Text("(no title)")
+    title.stylize(TITLE_STYLE)
+    text.append_text(title)
     if hit.snippet:
         text.append("\n")
         text.append_text(spans_to_text(hit.snippet))
