@@ -63,6 +63,12 @@ class ArticleView(ScrollView, can_focus=True):
     def current_match_line(self) -> int | None:
         return self._match_lines[0] if self._match_lines else None
 
+    def show_current_match(self) -> None:
+        line = self.current_match_line
+        if line is not None and not self.scroll_y <= line < self.scroll_y + self.size.height:
+            # Keep a few lines of context above the match.
+            self.scroll_to(y=max(0, line - 3), animate=False)
+
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._width:
             self._wrap()
@@ -130,10 +136,8 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
             status.update(f"match {self.match + 1} of {self.matches}   (n next, N previous)")
         else:
             status.update("no matches to jump to" if self.query_text.strip() else "")
-        line = view.current_match_line
-        if line is not None and not view.scroll_y <= line < view.scroll_y + view.size.height:
-            # Keep a few lines of context above the match.
-            view.scroll_to(y=max(0, line - 3), animate=False)
+        # After the refresh: the view must know its new height before it can scroll.
+        view.call_after_refresh(view.show_current_match)
 
     def action_next_match(self) -> None:
         if self.matches:
