@@ -39,7 +39,9 @@ class ReindexFinished(Message):
 
 @dataclass
 class FacetsChanged(Message):
-    """The person selected or cleared a facet value or a date."""
+    """The person selected or cleared a facet value, or typed in a date box."""
+
+    typing: bool = False  # wait for a pause in typing before searching
 
 
 @dataclass

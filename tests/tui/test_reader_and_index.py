@@ -73,15 +73,15 @@ async def test_scrolling_pages_in_more_hits(tmp_path: Path):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await settle(pilot)
         results = screen.query_one(ResultsList)
-        assert results.total == 130 and len(results.hits) == 40
+        assert results.total == 130 and 10 <= len(results.hits) < 130
         results.focus()
-        await pilot.press("end")
-        screen = await settle(pilot)
-        assert len(results.hits) == 80
-        await pilot.press("end")
-        await settle(pilot)
-        await pilot.press("end")
-        await settle(pilot)
+        for _ in range(13):  # each End reaches the last hit loaded, which loads more
+            before = len(results.hits)
+            if before == 130:
+                break
+            await pilot.press("end")
+            await settle(pilot)
+            assert len(results.hits) > before
         assert len(results.hits) == 130
         assert len({hit.id for hit in results.hits}) == 130
 

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
 from textual.worker import get_current_worker
 
 from ...errors import UserError
-from ...models import SORT_ORDERS, ReindexProgress, SearchRequest
+from ...models import SORT_ORDERS, ReindexProgress, SearchRequest, SearchResponse
 from ...safe import printable
 from ..backend import Backend
 from ..messages import (
@@ -35,7 +35,7 @@ from ..messages import (
 from ..widgets import FacetSidebar, QueryBox, ResultsList, StatusLine
 
 TYPING_PAUSE = 0.04  # seconds of quiet after a keystroke before searching
-PAGE_SIZE = 40
+MIN_PAGE_SIZE = 10
 PROGRESS_EVERY = 0.1  # seconds between progress updates sent from the indexer
 
 
@@ -60,7 +60,7 @@ class SearchScreen(Screen):
         self.seq = 0  # number of the latest search asked for
         self.shown_seq = 0  # number of the latest search on the screen (or failed)
         self.shown_at = 0.0  # perf_counter() when it was painted (for the benchmark)
-        self.suggestion: str | None = None
+        self.response: SearchResponse | None = None  # the first page on screen
         self.ready = False  # an index is open
         self._timer: Timer | None = None
         self._request = SearchRequest()
@@ -106,10 +106,13 @@ class SearchScreen(Screen):
     def current_request(self, page: int = 1) -> SearchRequest:
         sidebar = self.query_one(FacetSidebar)
         since, until = sidebar.dates()
-        width = self.query_one(ResultsList).size.width or 80
+        results = self.query_one(ResultsList).size
+        width = results.width or 80
         return SearchRequest(
             text="" if self.like else self.query_one(QueryBox).value,
-            since=since, until=until, sort=self.sort, page=page, page_size=PAGE_SIZE,
+            since=since, until=until, sort=self.sort, page=page,
+            # A screenful and a little more: every hit loaded costs a snippet.
+            page_size=max(MIN_PAGE_SIZE, (results.height or 24) // 3 + 4),
             # Fill about three lines of the results' width; a wide terminal shows more.
             snippet_chars=max(120, min(600, width * 2 - 20)),
             **sidebar.selection(),
@@ -153,7 +156,7 @@ class SearchScreen(Screen):
         else:
             results.show(message.response)
             self.query_one(FacetSidebar).update_counts(message.response.facets)
-            self.suggestion = message.response.suggestion
+            self.response = message.response
             self.query_one(StatusLine).show_response(message.response, self.like[1] if self.like else None)
         self.call_after_refresh(self._painted, message.seq)
 
@@ -181,8 +184,11 @@ class SearchScreen(Screen):
         self.search_now()
         self.action_focus_results()
 
-    def on_facets_changed(self) -> None:
-        self.search_soon()
+    def on_facets_changed(self, message: FacetsChanged) -> None:
+        if message.typing:
+            self.search_soon()
+        else:
+            self.search_now()
 
     def _show_filters(self) -> None:
         parts = self.query_one(FacetSidebar).describe()
@@ -226,9 +232,9 @@ class SearchScreen(Screen):
         self.search_now()
 
     def action_accept_suggestion(self) -> None:
-        if self.suggestion:
+        if self.response is not None and self.response.suggestion:
             query = self.query_one(QueryBox)
-            query.value = self.suggestion
+            query.value = self.response.suggestion
             query.cursor_position = len(query.value)
             self.search_now()
 

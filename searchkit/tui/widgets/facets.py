@@ -78,8 +78,9 @@ class FacetList(OptionList):
             self.selected.remove(key)
         else:
             self.selected.append(key)
-        self._rebuild()
+        # Search first: the counts that come back rebuild the list anyway.
         self.post_message(FacetsChanged())
+        self._rebuild()
 
 
 class DateFacet(FacetList):
@@ -218,7 +219,7 @@ class FacetSidebar(VerticalScroll):
         ]
         error.update(Text(printable(failures[0], single_line=True)) if failures else "")
         error.display = bool(failures)
-        self.post_message(FacetsChanged())
+        self.post_message(FacetsChanged(typing=True))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
