@@ -15,7 +15,8 @@ STORIES = [
     ("2022-01-05", "TASS", "MOSCOW", ["grain"], "Wheat harvest beats forecast",
      "The wheat harvest in the central regions beat the forecast, the ministry said."),
     ("2022-01-12", "TASS", "MINSK", ["grain"], "Minsk buys wheat abroad",
-     "Belarus bought wheat from abroad after a dry summer cut its own harvest."),
+     "Belarus bought wheat from abroad after a dry summer cut its own harvest. "
+     "Wheat prices in Minsk rose by a tenth."),
     ("2022-01-20", "Reuters", "MOSCOW", ["energy"], "Gas prices rise in Moscow",
      "Gas prices rose again in Moscow as the winter turned colder."),
     ("2022-02-03", "Reuters", "LONDON", ["energy"], "London gas traders brace for winter",

@@ -57,10 +57,10 @@ class ResultsList(OptionList):
         self._pages = response.request.page
         start = len(self.hits)
         self.hits.extend(response.hits)
-        self.add_options(
-            Option(hit_text(hit), id=str(index))
-            for index, hit in enumerate(response.hits, start)
-        )
+        options: list[Option | None] = []
+        for index, hit in enumerate(response.hits, start):
+            options += [Option(hit_text(hit), id=str(index)), None]  # None: a rule between hits
+        self.add_options(options)
 
     @property
     def current(self) -> Hit | None:
