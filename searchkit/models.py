@@ -81,6 +81,7 @@ class Hit:
     snippet: tuple[Span, ...]
     topics: tuple[str, ...] = ()
     url: str | None = None
+    title_spans: tuple[Span, ...] = ()  # the title with the query's matches marked
 
 
 @dataclass(frozen=True)

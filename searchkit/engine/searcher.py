@@ -270,17 +270,19 @@ class Searcher:
 
     def _hit(self, docnum: int, score: float, terms: frozenset[str], width: int) -> Hit:
         fields = self._searcher.stored_fields(docnum)
+        title = fields.get("title", "")
         return Hit(
             id=fields["id"],
             path=self._display_path(fields["path"]),
             date=fields.get("date"),
             source=fields.get("s_source"),
             place=fields.get("s_place"),
-            title=fields.get("title", ""),
+            title=title,
             score=round(float(score), 4),
             snippet=snippets.snippet(fields.get("body", ""), terms, width),
             topics=tuple(fields.get("s_topics") or ()),
             url=fields.get("url"),
+            title_spans=snippets.highlight(title, terms),
         )
 
     def _display_path(self, rel: str) -> str:

@@ -1,0 +1,1 @@
+"""The Textual terminal UI: `python tui.py` or `searchkit tui`."""

@@ -1,0 +1,67 @@
+"""Hits and articles as Rich `Text`: archive text is appended as text, never parsed.
+
+Every piece of article text goes through `safe.printable`, so markup-like content such
+as `[bold]` and escape sequences are shown as they are, inert.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from ..models import Article, Hit, Span
+from ..output import MATCH_STYLE, format_date, spans_to_text
+from ..safe import printable
+
+META_STYLE = "dim"
+TITLE_STYLE = "bold"
+CURRENT_MATCH_STYLE = "bold black on yellow"  # the match the reader jumped to
+
+
+def hit_text(hit: Hit) -> Text:
+    """Two parts: a line of date · source · place and the title, then the snippet."""
+    text = Text(no_wrap=False, end="")
+    meta = " · ".join(part for part in (format_date(hit.date), hit.source, hit.place) if part)
+    if meta:
+        text.append(printable(meta, single_line=True), style=META_STYLE)
+        text.append("  ")
+    title = spans_to_text(hit.title_spans) if hit.title_spans else Text("(no title)")
+    title.stylize(TITLE_STYLE)
+    text.append_text(title)
+    if hit.snippet:
+        text.append("\n")
+        text.append_text(spans_to_text(hit.snippet))
+    return text
+
+
+def article_header(article: Article, title: tuple[Span, ...]) -> Text:
+    """The reader's heading: the title (matches marked), then what is known about it."""
+    text = spans_to_text(title) if title else Text("(no title)")
+    text.stylize(TITLE_STYLE)
+    facts = [
+        format_date(article.date),
+        article.source,
+        ", ".join(p for p in (article.place, *article.places) if p) or None,
+        ("topics: " + ", ".join(article.topics)) if article.topics else None,
+    ]
+    text.append("\n")
+    text.append(printable(" · ".join(f for f in facts if f), single_line=True), style=META_STYLE)
+    text.append("\n")
+    text.append(printable(article.id, single_line=True), style=META_STYLE)
+    return text
+
+
+def body_text(body: tuple[Span, ...], current: int | None) -> tuple[Text, int]:
+    """The article body with every match marked, match number `current` the most.
+
+    Returns the text and how many matches it holds.
+    """
+    text = Text()
+    number = 0
+    for span in body:
+        if not span.match:
+            text.append(printable(span.text))
+            continue
+        style = CURRENT_MATCH_STYLE if number == current else MATCH_STYLE
+        text.append(printable(span.text), style=style)
+        number += 1
+    return text, number

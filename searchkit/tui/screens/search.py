@@ -1,0 +1,296 @@
+"""The main screen: query box, facet sidebar, results, status line.
+
+Searches run in worker threads (the Backend serialises them on the one Searcher). Every
+search gets a sequence number; a result whose number is not the latest is dropped, so a
+slow old search can never overwrite a newer one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
+from textual.worker import get_current_worker
+
+from ...errors import UserError
+from ...models import SORT_ORDERS, ReindexProgress, SearchRequest, SearchResponse
+from ...safe import printable
+from ..backend import Backend
+from ..messages import (
+    FacetsChanged,
+    MoreLikeThis,
+    OpenArticle,
+    ReindexFinished,
+    ReindexProgressed,
+    SearchFailed,
+    SearchFinished,
+)
+from ..widgets import FacetSidebar, QueryBox, ResultsList, StatusLine
+
+TYPING_PAUSE = 0.04  # seconds of quiet after a keystroke before searching
+MIN_PAGE_SIZE = 10
+PROGRESS_EVERY = 0.1  # seconds between progress updates sent from the indexer
+
+
+class SearchScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+o", "cycle_sort", "Sort"),
+        Binding("ctrl+l", "more_like", "More like"),
+        Binding("ctrl+y", "accept_suggestion", "Did you mean", show=False),
+        Binding("escape", "clear", "Clear"),
+        Binding("ctrl+r", "reindex", "Reindex"),
+        Binding("slash", "focus_query", "Search", show=False),
+        Binding("down", "focus_results", show=False),
+        Binding("o", "cycle_sort", show=False),
+    ]
+
+    def __init__(self, backend: Backend, show_timing: bool = True) -> None:
+        super().__init__()
+        self.backend = backend
+        self.show_timing = show_timing
+        self.sort = "relevance"
+        self.like: tuple[str, str] | None = None  # (article id, title) for "more like this"
+        self.seq = 0  # number of the latest search asked for
+        self.shown_seq = 0  # number of the latest search on the screen (or failed)
+        self.shown_at = 0.0  # perf_counter() when it was painted (for the benchmark)
+        self.response: SearchResponse | None = None  # the first page on screen
+        self.ready = False  # an index is open
+        self._timer: Timer | None = None
+        self._request = SearchRequest()
+
+    def compose(self) -> ComposeResult:
+        yield QueryBox()
+        yield Label("", id="filters")
+        with Horizontal(id="main"):
+            yield FacetSidebar(id="sidebar")
+            yield ResultsList()
+        with Horizontal(id="progress"):
+            yield Label("Reindexing", id="progress-label")
+            yield ProgressBar(id="progress-bar", show_eta=False)
+        yield StatusLine(self.show_timing)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filters").display = False
+        self.query_one("#progress").display = False
+        self.query_one(QueryBox).focus()
+        self.open_index()
+
+    @property
+    def settled(self) -> bool:
+        """No search waiting or running: what is shown answers what was asked."""
+        return self._timer is None and self.shown_seq == self.seq
+
+    # Starting: open the index, or build it first -----------------------------------
+
+    @work(thread=True, group="reindex", exclusive=True)
+    def open_index(self) -> None:
+        if self.backend.open():
+            self.app.call_from_thread(self._index_ready)
+        else:
+            self.app.call_from_thread(self.action_reindex, True)
+
+    def _index_ready(self) -> None:
+        self.ready = True
+        self.search_now()
+
+    # Searching ---------------------------------------------------------------------
+
+    def current_request(self, page: int = 1) -> SearchRequest:
+        sidebar = self.query_one(FacetSidebar)
+        since, until = sidebar.dates()
+        results = self.query_one(ResultsList).size
+        width = results.width or 80
+        return SearchRequest(
+            text="" if self.like else self.query_one(QueryBox).value,
+            since=since, until=until, sort=self.sort, page=page,
+            # A screenful and a little more: every hit loaded costs a snippet.
+            page_size=max(MIN_PAGE_SIZE, (results.height or 24) // 3 + 4),
+            # Fill about three lines of the results' width; a wide terminal shows more.
+            snippet_chars=max(120, min(600, width * 2 - 20)),
+            **sidebar.selection(),
+        )
+
+    def search_soon(self) -> None:
+        """Search once typing pauses."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(TYPING_PAUSE, self.search_now)
+
+    def search_now(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if not self.ready:
+            return
+        self.seq += 1
+        self._request = self.current_request()
+        self._show_filters()
+        self._search(self.seq, self._request, self.like[0] if self.like else None, False)
+
+    @work(thread=True, group="search")
+    def _search(self, seq: int, request: SearchRequest, like: str | None, append: bool) -> None:
+        # Typing fast queues searches up behind the lock; the stale ones are skipped.
+        wanted = lambda: seq == self.seq and not get_current_worker().is_cancelled  # noqa: E731
+        try:
+            response = self.backend.search(request, like=like, wanted=wanted)
+        except UserError as exc:
+            self.post_message(SearchFailed(seq, str(exc)))
+            return
+        if response is not None:
+            self.post_message(SearchFinished(seq, response, append))
+
+    def on_search_finished(self, message: SearchFinished) -> None:
+        if message.seq != self.seq:
+            return  # an older search finishing late
+        results = self.query_one(ResultsList)
+        if message.append:
+            results.append(message.response)
+        else:
+            results.show(message.response)
+            self.query_one(FacetSidebar).update_counts(message.response.facets)
+            self.response = message.response
+            self.query_one(StatusLine).show_response(message.response, self.like[1] if self.like else None)
+        self.call_after_refresh(self._painted, message.seq)
+
+    def on_search_failed(self, message: SearchFailed) -> None:
+        if message.seq != self.seq:
+            return
+        self.query_one(StatusLine).show_error(message.error)
+        self.call_after_refresh(self._painted, message.seq)
+
+    def _painted(self, seq: int) -> None:
+        self.shown_seq = seq
+        self.shown_at = time.perf_counter()
+
+    def on_results_list_need_more(self, message: ResultsList.NeedMore) -> None:
+        request = replace(self._request, page=message.page)
+        self._search(self.seq, request, self.like[0] if self.like else None, True)
+
+    @on(Input.Changed, "#query")
+    def _query_changed(self) -> None:
+        self.like = None
+        self.search_soon()
+
+    @on(Input.Submitted, "#query")
+    def _query_submitted(self) -> None:
+        self.search_now()
+        self.action_focus_results()
+
+    def on_facets_changed(self, message: FacetsChanged) -> None:
+        if message.typing:
+            self.search_soon()
+        else:
+            self.search_now()
+
+    def _show_filters(self) -> None:
+        parts = self.query_one(FacetSidebar).describe()
+        label = self.query_one("#filters", Label)
+        label.display = bool(parts)
+        label.update("Filters: " + printable("; ".join(parts), single_line=True) + "   (esc clears)")
+
+    # Opening and "more like this" -------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#results")
+    def _open_hit(self, event: OptionList.OptionSelected) -> None:
+        hit = self.query_one(ResultsList).hits[event.option_index]
+        self.post_message(OpenArticle(hit.id))
+
+    def on_open_article(self, message: OpenArticle) -> None:
+        from .reader import ReaderScreen
+
+        text = "" if self.like else self._request.text
+        self.app.push_screen(ReaderScreen(self.backend, message.article_id, text), self._reader_closed)
+
+    def _reader_closed(self, result: MoreLikeThis | None) -> None:
+        if result is not None:
+            self.on_more_like_this(result)
+
+    def on_results_list_more_like(self, message: ResultsList.MoreLike) -> None:
+        self.post_message(MoreLikeThis(message.hit.id, message.hit.title))
+
+    def on_more_like_this(self, message: MoreLikeThis) -> None:
+        self.like = (message.article_id, message.title)
+        self.sort = "relevance"
+        self.search_now()
+        self.action_focus_results()
+
+    def action_more_like(self) -> None:
+        self.query_one(ResultsList).action_more_like()
+
+    # Keys --------------------------------------------------------------------------
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORT_ORDERS[(SORT_ORDERS.index(self.sort) + 1) % len(SORT_ORDERS)]
+        self.search_now()
+
+    def action_accept_suggestion(self) -> None:
+        if self.response is not None and self.response.suggestion:
+            query = self.query_one(QueryBox)
+            query.value = self.response.suggestion
+            query.cursor_position = len(query.value)
+            self.search_now()
+
+    def action_clear(self) -> None:
+        """Escape: leave "more like this", else clear the filters, else the query."""
+        if self.like is not None:
+            self.like = None
+        elif not self.query_one(FacetSidebar).clear():
+            self.query_one(QueryBox).value = ""
+        self.search_now()
+
+    def action_focus_query(self) -> None:
+        self.query_one(QueryBox).focus()
+
+    def action_focus_results(self) -> None:
+        self.query_one(ResultsList).focus()
+
+    # Reindexing ----------------------------------------------------------------------
+
+    def action_reindex(self, first: bool = False) -> None:
+        self.query_one("#progress").display = True
+        self.query_one("#progress-label", Label).update(
+            "Building the index" if first else "Reindexing")
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        self._reindex()
+
+    @work(thread=True, group="reindex", exclusive=True)
+    def _reindex(self) -> None:
+        last = 0.0
+
+        def progress(p: ReindexProgress) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY or p.phase == "committing":
+                last = now
+                self.post_message(ReindexProgressed(p))
+
+        try:
+            summary = self.backend.reindex(progress=progress)
+        except UserError as exc:
+            self.post_message(ReindexFinished(None, str(exc)))
+            return
+        self.post_message(ReindexFinished(summary))
+
+    def on_reindex_progressed(self, message: ReindexProgressed) -> None:
+        p = message.progress
+        self.query_one("#progress-label", Label).update(f"{p.phase.capitalize()} {p.done:,}/{p.total or '?'}")
+        self.query_one(ProgressBar).update(total=p.total, progress=p.done)
+
+    def on_reindex_finished(self, message: ReindexFinished) -> None:
+        self.query_one("#progress").display = False
+        if message.summary is None:
+            self.query_one(StatusLine).show_error(message.error or "reindex failed")
+            return
+        s = message.summary
+        self.notify(f"{s.articles:,} articles: {s.new} new, {s.changed} changed, {s.removed} removed files"
+                    + (f", {s.skipped} skipped" if s.skipped else ""), title="Reindexed")
+        self.ready = True
+        self.search_now()

@@ -1,0 +1,42 @@
+"""The status line: hits and time, the sort order, a query error, did-you-mean."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...models import SearchResponse
+from ...safe import printable
+
+
+class StatusLine(Static):
+    """One line under the results. Errors are shown in plain words, never raised."""
+
+    def __init__(self, show_timing: bool = True) -> None:
+        super().__init__(id="status")
+        self.show_timing = show_timing  # off in snapshot tests: time is not deterministic
+
+    def show_response(self, response: SearchResponse, like: str | None = None) -> None:
+        self.remove_class("-error")
+        text = Text()
+        hits = f"{response.total:,} hit" + ("" if response.total == 1 else "s")
+        text.append(hits, style="bold")
+        if self.show_timing:
+            text.append(f" in {response.took_ms:.0f} ms")
+        text.append(f" · sorted by {response.request.sort}")
+        if like is not None:
+            text.append(" · more like ")
+            text.append(printable(like, single_line=True)[:60], style="italic")
+        if response.suggestion:
+            text.append(" · did you mean ")
+            text.append(printable(response.suggestion, single_line=True), style="bold underline")
+            text.append("? (ctrl+y)")
+        self.update(text)
+
+    def show_error(self, message: str) -> None:
+        self.add_class("-error")
+        self.update(Text(printable(message, single_line=True)))
+
+    def show_message(self, message: str) -> None:
+        self.remove_class("-error")
+        self.update(Text(printable(message, single_line=True)))
