@@ -34,6 +34,7 @@ from .schema import MULTI_SEP, stem
 FACET_LIMIT = 25
 OPEN_ATTEMPTS = 3
 MAX_EXPANDED_TERMS = 500  # words a wildcard may highlight
+MAX_SUGGESTED_WORD = 40  # respelling a longer "word" costs seconds and finds nothing
 _WORD = re.compile(r"(?<![\w:~*?])([^\W\d_]{3,})(?![\w:~*?])")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
@@ -335,7 +336,7 @@ class Searcher:
         def fix(match: re.Match) -> str:
             nonlocal changed
             word = match.group(1)
-            if word in _OPERATORS:
+            if word in _OPERATORS or len(word) > MAX_SUGGESTED_WORD:
                 return word
             stemmed = stem(word.lower())
             if reader.doc_frequency("body", stemmed) or reader.doc_frequency("title", stemmed):
