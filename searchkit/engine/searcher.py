@@ -128,20 +128,22 @@ class Searcher:
     # -- opening and refreshing -------------------------------------------------
 
     def _open(self) -> None:
-        for attempt in range(OPEN_ATTEMPTS):
-            gen = store.require_generation(self.index_dir)
+        gen = store.require_generation(self.index_dir)
+        for _ in range(OPEN_ATTEMPTS):
             try:
                 ix = whoosh_index.open_dir(gen)
                 searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
                 columns = _Columns(searcher.reader())
                 break
             except Exception as exc:  # whoosh raises many kinds for missing/truncated files
-                # A reindex committing meanwhile may delete the files of the state we
-                # began to open: try its new state before calling the index damaged.
-                if attempt + 1 < OPEN_ATTEMPTS:
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-                raise _damaged(self.index_dir, exc) from None
+                # Whoosh retries by itself when a commit deletes files as it opens them;
+                # a --full reindex may also switch generations and delete this one.
+                newer = store.require_generation(self.index_dir)
+                if newer == gen:
+                    raise _damaged(self.index_dir, exc) from None
+                gen = newer
+        else:
+            raise IndexDamagedError(f"the index at {self.index_dir} keeps changing; try again")
         self.close()
         self._gen, self._searcher, self._columns = gen, searcher, columns
         self._parser = make_parser(ix.schema)
