@@ -17,7 +17,7 @@ from . import output
 from .dates import parse_user_date
 from .errors import IndexMissingError, UserError
 from .models import SORT_ORDERS, ReadProblem, ReindexProgress, SearchRequest
-from .safe import printable
+from .safe import printable, printable_name
 
 DEFAULT_ARCHIVE = "seeds"
 DEFAULT_INDEX = "index"
@@ -76,7 +76,9 @@ def run_reindex(archive_dir: Path, index_dir: Path, *, full: bool = False, wait:
     def warn(problem: ReadProblem) -> None:
         if not quiet:
             kind = "skipped" if problem.skipped else "warning"
-            click.echo(f"searchkit: {kind}: {printable(str(problem), single_line=True)}", err=True)
+            where = printable_name(problem.path) + (f":{problem.line}" if problem.line else "")
+            message = printable(problem.message, single_line=True)
+            click.echo(f"searchkit: {kind}: {where}: {message}", err=True)
 
     if not err.is_terminal or quiet:
         return reindex(archive_dir, index_dir, full=full, on_problem=warn, wait_seconds=wait)

@@ -8,8 +8,11 @@ once it is complete.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import IndexWriter
 
 from .. import readers
-from ..errors import IndexDamagedError, UserError
+from ..errors import IndexBusyError, IndexDamagedError, UserError
 from ..models import Article, ReadProblem, ReindexProgress, ReindexSummary
 from . import store
 from .schema import build_schema, to_document
@@ -61,9 +64,47 @@ def indexed_files(ix) -> tuple[dict[str, str], int]:
 
 
 def _open_writer(ix, new_bytes: int) -> IndexWriter:
-    if new_bytes >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
-        return ix.writer(procs=min(2, os.cpu_count() or 1), limitmb=256, multisegment=True)
-    return ix.writer(limitmb=256)
+    try:
+        if new_bytes >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
+            _workers_die_with_parent()
+            return ix.writer(procs=min(2, os.cpu_count() or 1), limitmb=256, multisegment=True)
+        return ix.writer(limitmb=256)
+    except whoosh_index.LockError:
+        # We hold the reindex lock, so only a stray process can hold Whoosh's own.
+        raise IndexBusyError(
+            f"the index at {Path(ix.storage.folder).parent} is locked by another process; "
+            "try again when it has finished"
+        ) from None
+
+
+_PR_SET_PDEATHSIG = 1
+_fork_parent: int | None = None
+_watch_installed = False
+
+
+def _workers_die_with_parent() -> None:
+    """Have the parallel writer's worker processes killed when the reindex dies.
+
+    Whoosh's workers wait on their job queue forever: after a killed reindex they
+    would live on, holding the inherited reindex lock, and every later reindex would
+    report another one running. Linux only (prctl); elsewhere a no-op.
+    """
+    global _watch_installed
+    if _watch_installed or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def before_fork() -> None:
+        global _fork_parent
+        _fork_parent = os.getpid()
+
+    def in_child() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != _fork_parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    os.register_at_fork(before=before_fork, after_in_child=in_child)
+    _watch_installed = True
 
 
 def reindex(
@@ -80,15 +121,25 @@ def reindex(
         raise UserError(f"archive folder {archive} does not exist (set --archive or SEARCHKIT_ARCHIVE)")
     started = time.perf_counter()
     with store.reindex_lock(index_dir, wait_seconds):
-        store.remove_stale_generations(index_dir)
-        gen = None if full else store.current_generation(index_dir)
-        if gen is None:
+        live = _live_generation(index_dir, full)
+        store.remove_stale_generations(index_dir, keep=live)
+        if full or live is None:
             summary = _build_generation(archive, index_dir, progress, on_problem)
         else:
-            summary = _update_generation(archive, gen, progress, on_problem)
-        store.remove_stale_generations(index_dir)
+            summary = _update_generation(archive, live, progress, on_problem)
+        store.remove_stale_generations(index_dir, keep=store.current_generation(index_dir))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _live_generation(index_dir: Path, full: bool) -> Path | None:
+    """The live generation; for a full rebuild a damaged pointer to it is no obstacle."""
+    try:
+        return store.current_generation(index_dir)
+    except IndexDamagedError:
+        if full:
+            return None
+        raise
 
 
 def _build_generation(archive, index_dir, progress, on_problem) -> ReindexSummary:
@@ -112,6 +163,7 @@ def _build_generation(archive, index_dir, progress, on_problem) -> ReindexSummar
 def _update_generation(archive, gen, progress, on_problem) -> ReindexSummary:
     try:
         ix = whoosh_index.open_dir(gen)
+        _remove_writer_leftovers(ix)
         before, _ = indexed_files(ix)
     except Exception as exc:  # whoosh raises many kinds for a damaged index
         raise IndexDamagedError(
@@ -131,6 +183,21 @@ def _update_generation(archive, gen, progress, on_problem) -> ReindexSummary:
         store.write_meta(gen, archive=str(archive.resolve()))
     summary.articles = _doc_count(gen)
     return summary
+
+
+def _remove_writer_leftovers(ix) -> None:
+    """Delete what a killed writer left in the live generation.
+
+    Its temporary folder, a half-written TOC and segments no TOC names are never read,
+    but Whoosh removes only the segments, and only at its next commit. The caller holds
+    the reindex lock, so no writer is running.
+    """
+    toc = ix._read_toc()  # Whoosh has no public way to the TOC's segment list
+    whoosh_index.clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    folder = Path(ix.storage.folder)
+    shutil.rmtree(folder / f"{ix.indexname}.tmp", ignore_errors=True)
+    for tmp in folder.glob(f"_{ix.indexname}_*.toc.*"):
+        tmp.unlink(missing_ok=True)
 
 
 def _scan(archive: Path, progress: ProgressCallback | None) -> dict[str, tuple[Path, str]]:

@@ -23,6 +23,13 @@ TITLE_BOOST = 2.0
 FIELD_ALIASES = {"topics": ["topic"], "body": ["text"]}
 KNOWN_FIELDS = {"title", "body", "text", "source", "place", "topic", "topics", "date"}
 
+# Whoosh's fuzzy matching builds an automaton that grows fast with the edit distance
+# (`word~99` runs for minutes) and with the word's length.
+MAX_FUZZY_DISTANCE = 2
+# Whoosh's parser takes time growing with the square of a long word's length.
+MAX_QUERY_CHARS = 2_000
+MAX_FUZZY_WORD = 40
+
 _FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(+-]))([A-Za-z_][\w-]*):(?=\S)")
 _EXPLICIT_AND = re.compile(r"\bAND\b")
 _DATE_CLAUSE = re.compile(
@@ -59,8 +66,8 @@ def make_parser(schema) -> MultifieldParser:
 def compile_query(parser: MultifieldParser, text: str) -> CompiledQuery:
     """Parse `text`; raises QueryError with a plain reason for what cannot be understood."""
     text = text.strip()
-    if len(text) > 10_000:
-        raise QueryError("the query is too long (over 10,000 characters)")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is too long (over {MAX_QUERY_CHARS:,} characters)")
     text, date_filter = _take_date_clauses(text)
     text = text.strip()
     if not text or text == "*":
@@ -70,8 +77,18 @@ def compile_query(parser: MultifieldParser, text: str) -> CompiledQuery:
         query = parser.parse(text)
     except Exception as exc:  # whoosh's parser is lenient; anything left is a real error
         raise QueryError(f"cannot understand the query {text!r}: {exc}") from None
-    query = query.normalize()
+    query = _bound_cost(query.normalize())
     return CompiledQuery(query, _relaxed(text, query), date_filter)
+
+
+def _bound_cost(query: Q.Query) -> Q.Query:
+    """Cap what fuzzy words may cost; a person never needs more than two edits."""
+    for leaf in [query] if query.is_leaf() else query.leaves():
+        if isinstance(leaf, Q.FuzzyTerm):
+            if len(leaf.text) > MAX_FUZZY_WORD:
+                raise QueryError(f"a fuzzy word (word~) can have at most {MAX_FUZZY_WORD} letters")
+            leaf.maxdist = min(leaf.maxdist, MAX_FUZZY_DISTANCE)
+    return query
 
 
 def _relaxed(text: str, query: Q.Query) -> Q.Query | None:

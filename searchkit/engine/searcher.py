@@ -10,6 +10,7 @@ How a search runs (see WHOOSH-NOTES for why):
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import re
@@ -24,14 +25,16 @@ from whoosh import query as Q
 from whoosh.scoring import BM25F
 
 from ..dates import parse_user_date
-from ..errors import IndexDamagedError, QueryError
+from ..errors import IndexDamagedError, QueryError, UserError
 from ..models import Article, FacetCount, Hit, IndexStats, SearchRequest, SearchResponse, Span
 from . import snippets, store
 from .querying import TEXT_FIELDS, CompiledQuery, compile_query, make_parser
 from .schema import MULTI_SEP, stem
 
 FACET_LIMIT = 25
+OPEN_ATTEMPTS = 3
 MAX_EXPANDED_TERMS = 500  # words a wildcard may highlight
+MAX_SUGGESTED_WORD = 40  # respelling a longer "word" costs seconds and finds nothing
 _WORD = re.compile(r"(?<![\w:~*?])([^\W\d_]{3,})(?![\w:~*?])")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
@@ -91,6 +94,26 @@ class _Columns:
         return frozenset(dups)
 
 
+def _reads_index(method):
+    """Report a damaged index found during a search as IndexDamagedError.
+
+    Whoosh reads much of the index lazily (stored fields, postings), so a damaged
+    segment can pass opening and fail only when a search reaches it; corrupt bytes
+    then raise almost anything (zlib.error, EOFError, UnpicklingError, struct.error...).
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except UserError:
+            raise
+        except Exception as exc:
+            raise _damaged(self.index_dir, exc) from None
+
+    return wrapper
+
+
 class Searcher:
     """A read-only view of the index; reopens itself when a reindex commits."""
 
@@ -106,20 +129,27 @@ class Searcher:
 
     def _open(self) -> None:
         gen = store.require_generation(self.index_dir)
-        try:
-            ix = whoosh_index.open_dir(gen)
-            searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
-            columns = _Columns(searcher.reader())
-        except Exception as exc:  # whoosh raises many kinds for missing/truncated files
-            raise IndexDamagedError(
-                f"the index at {self.index_dir} is damaged ({type(exc).__name__}: {exc}); "
-                "run `searchkit reindex --full` to rebuild it"
-            ) from None
+        for _ in range(OPEN_ATTEMPTS):
+            try:
+                ix = whoosh_index.open_dir(gen)
+                searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+                columns = _Columns(searcher.reader())
+                break
+            except Exception as exc:  # whoosh raises many kinds for missing/truncated files
+                # Whoosh retries by itself when a commit deletes files as it opens them;
+                # a --full reindex may also switch generations and delete this one.
+                newer = store.require_generation(self.index_dir)
+                if newer == gen:
+                    raise _damaged(self.index_dir, exc) from None
+                gen = newer
+        else:
+            raise IndexDamagedError(f"the index at {self.index_dir} keeps changing; try again")
         self.close()
         self._gen, self._searcher, self._columns = gen, searcher, columns
         self._parser = make_parser(ix.schema)
         self.archive_dir = store.read_meta(gen).get("archive")
 
+    @_reads_index
     def refresh(self) -> bool:
         """Pick up a committed reindex; True if the view changed."""
         gen = store.require_generation(self.index_dir)
@@ -167,6 +197,7 @@ class Searcher:
             parts.append(Q.DateRange("date", request.since, request.until, endexcl=True))
         return Q.And(parts) if parts else None
 
+    @_reads_index
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         searcher = self._searcher
@@ -309,7 +340,7 @@ class Searcher:
         def fix(match: re.Match) -> str:
             nonlocal changed
             word = match.group(1)
-            if word in _OPERATORS:
+            if word in _OPERATORS or len(word) > MAX_SUGGESTED_WORD:
                 return word
             stemmed = stem(word.lower())
             if reader.doc_frequency("body", stemmed) or reader.doc_frequency("title", stemmed):
@@ -335,6 +366,7 @@ class Searcher:
         docnum = self._searcher.document_number(id=article_id)
         return docnum
 
+    @_reads_index
     def article(self, article_id: str) -> Article | None:
         docnum = self._docnum(article_id)
         if docnum is None:
@@ -353,11 +385,13 @@ class Searcher:
             url=f.get("url"),
         )
 
+    @_reads_index
     def highlight_article(self, article: Article, text: str) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
         """(title spans, body spans) of an article, every match of `text` marked."""
         terms = self._highlight_terms(self.parse(text).query)
         return snippets.highlight(article.title, terms), snippets.highlight(article.body, terms)
 
+    @_reads_index
     def similar_terms(self, article_id: str, count: int = 10) -> list[str]:
         """The words that best characterise an article (for "more like this")."""
         docnum = self._docnum(article_id)
@@ -368,6 +402,7 @@ class Searcher:
         keys = self._searcher.key_terms_from_text("body", text, numterms=count)
         return [word for word, _ in keys]
 
+    @_reads_index
     def more_like(self, article_id: str, request: SearchRequest) -> SearchResponse:
         """Articles similar to one: its key terms, any of them, the article itself left out."""
         words = self.similar_terms(article_id)
@@ -387,6 +422,7 @@ class Searcher:
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResponse(request, len(docs), round(took_ms, 2), hits, self._facets(docs))
 
+    @_reads_index
     def stats(self) -> IndexStats:
         c = self._columns
         reader = self._searcher.reader()
@@ -410,6 +446,13 @@ class Searcher:
                 if c.source_values[s]
             ),
         )
+
+
+def _damaged(index_dir: Path, exc: Exception) -> IndexDamagedError:
+    return IndexDamagedError(
+        f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc}); "
+        "run `searchkit reindex --full` to rebuild it"
+    )
 
 
 def _period(value: str) -> tuple[datetime, datetime]:

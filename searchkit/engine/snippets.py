@@ -13,6 +13,9 @@ from .schema import text_analyzer
 
 _ANALYZER = text_analyzer()
 ELLIPSIS = "…"
+# The best passage is looked for in this much of an article: finding matches runs the
+# analyzer over the text, which for a multi-megabyte article takes seconds per hit.
+SNIPPET_SCAN_CHARS = 100_000
 
 
 def match_offsets(text: str, terms: Collection[str]) -> list[tuple[int, int, str]]:
@@ -73,8 +76,9 @@ def best_window(matches: list[tuple[int, int, str]], width: int) -> tuple[int, i
 
 def snippet(text: str, terms: Collection[str], width: int = 240) -> tuple[Span, ...]:
     """A passage of about `width` characters around the densest matches."""
-    text = " ".join(text.split())  # one line: paragraphs do not matter in a snippet
-    if len(text) <= width:
+    cut = len(text) > SNIPPET_SCAN_CHARS
+    text = " ".join(text[:SNIPPET_SCAN_CHARS].split())  # one line: paragraphs do not matter
+    if len(text) <= width and not cut:
         return spans(text, match_offsets(text, terms))
     matches = match_offsets(text, terms)
     start = 0
@@ -93,6 +97,6 @@ def snippet(text: str, terms: Collection[str], width: int = 240) -> tuple[Span, 
     out = list(spans(text, matches, start, end))
     if start > 0:
         out.insert(0, Span(ELLIPSIS + " "))
-    if end < len(text):
+    if end < len(text) or cut:
         out.append(Span(" " + ELLIPSIS))
     return tuple(out)

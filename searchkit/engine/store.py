@@ -99,17 +99,19 @@ def switch_to(index_dir: Path, gen: Path) -> None:
     _write_atomically(index_dir / CURRENT, gen.name + "\n")
 
 
-def remove_stale_generations(index_dir: Path) -> None:
-    """Delete generations that are not live: old ones and the leftovers of killed rebuilds.
+def remove_stale_generations(index_dir: Path, keep: Path | None) -> None:
+    """Delete every generation but `keep`: old ones and the leftovers of killed rebuilds.
 
     Only called while holding the reindex lock.
     """
-    live = current_generation(index_dir)
     for gen in index_dir.glob(GEN_PREFIX + "*"):
-        if gen.is_dir() and gen != live:
+        if gen.is_dir() and gen != keep:
             shutil.rmtree(gen, ignore_errors=True)
     for tmp in index_dir.glob(f".{CURRENT}.*.tmp"):
         tmp.unlink(missing_ok=True)
+    if keep is not None:
+        for tmp in keep.glob(f".{META}.*.tmp"):
+            tmp.unlink(missing_ok=True)
 
 
 def read_meta(gen: Path) -> dict:

@@ -7,7 +7,9 @@ listing it in FORMATS; nothing else changes.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
@@ -55,6 +57,11 @@ def find_files(archive: Path) -> Iterator[tuple[Path, str]]:
             yield path, path.relative_to(archive).as_posix()
 
 
+# Longer article text is cut: one 50 MB "article" would cost minutes and gigabytes to
+# index and is no article anyway.
+MAX_BODY_CHARS = 8_000_000
+
+
 def read_file(path: Path, rel: str) -> Iterator[Article | ReadProblem]:
     """Articles and problems from one file. Never raises for a bad file."""
     module = reader_for(path.name)
@@ -62,8 +69,16 @@ def read_file(path: Path, rel: str) -> Iterator[Article | ReadProblem]:
         yield ReadProblem(rel, "not a known archive format")
         return
     try:
-        yield from module.read(path, rel)
+        if not stat.S_ISREG(path.stat().st_mode):  # reading a pipe would wait forever
+            yield ReadProblem(rel, "not a regular file (a pipe, socket or device)")
+            return
+        for item in module.read(path, rel):
+            if isinstance(item, Article) and len(item.body) > MAX_BODY_CHARS:
+                yield ReadProblem(rel, f"article {item.id} is over {MAX_BODY_CHARS:,} characters: "
+                                  "only its beginning is indexed", skipped=False)
+                item = replace(item, body=item.body[:MAX_BODY_CHARS])
+            yield item
     except UnreadableFile as exc:
         yield ReadProblem(rel, str(exc))
     except (OSError, ValueError, UnicodeError, MemoryError, RecursionError) as exc:
-        yield ReadProblem(rel, f"cannot read: {exc}")
+        yield ReadProblem(rel, f"cannot read: {getattr(exc, 'strerror', None) or exc}")

@@ -87,12 +87,12 @@ def read(path: Path, rel: str) -> Iterator[Article | ReadProblem]:
     try:
         stream = _open(path)
         with stream:
-            first = True
+            # Judge the file by its first block, not its first line: one broken line
+            # at the top must not cost the records after it.
+            if looks_binary(stream.buffer.peek(8192)[:8192], records=True):
+                raise UnreadableFile("binary file, not JSON Lines")
             for line_no, line in enumerate(stream, start=1):
-                if first:
-                    first = False
-                    if looks_binary(line[:8192].encode("utf-8", "replace")):
-                        raise UnreadableFile("binary file, not JSON Lines")
+                if line_no == 1:
                     line = line.lstrip("\ufeff")
                 if not line.strip():
                     continue
