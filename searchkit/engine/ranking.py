@@ -8,14 +8,18 @@ benchmarks/RESULTS.md). What the defaults are, and why:
   words of a long request ("articles", "interested") swamp its content words.
 - Query-term frequency: Whoosh's parser keeps each word once; a word typed twice
   counts twice here (its clause is boosted by its count), as in Lucene.
-- Title matches weigh TITLE_BOOST (in querying.py) times a body match.
-- Proximity: a document where two consecutive query words stand within PROXIMITY_SLOP
-  positions of each other, in order, earns PROXIMITY_BOOST times their scores again,
-  so the phrase "stock exchange" outranks "stock" and "exchange" far apart.
+- Headline and text are scored as one document (BM25F, see FieldsWord), a headline
+  occurrence of a word counting TITLE_BOOST (in querying.py) times a text one.
+- Proximity: for a query of at most PROXIMITY_MAX_WORDS words, a document where two
+  consecutive query words stand within PROXIMITY_SLOP positions of each other, in
+  order, earns PROXIMITY_BOOST times their scores again, so "stock exchange" outranks
+  "stock" and "exchange" far apart. In long requests neighbouring words are rarely a
+  phrase; the bonus cost mean MAP there (.3565 at 8 words, .3545 at 12, lower for all).
 - All-words first: for a query of at most TIER_MAX_WORDS words, documents holding all
   of them rank above those holding some (what a news reader expects of a short query);
   a longer query is ranked as one list by score, since a document holding every word
   of a twenty-word request hardly exists and the strict tier then only adds noise.
+  Measured: tiering at 4 words .3565 mean MAP, no tier at all .3562.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from whoosh import matching
 from whoosh import query as Q
 from whoosh.scoring import WeightingModel, WeightLengthScorer
 
-K1 = 1.2
+K1 = 1.5  # 1.2 (Lucene's) measured .356 mean MAP on the six collections, 1.5 .360
 B = 0.75
 PROXIMITY_SLOP = 3
 PROXIMITY_BOOST = 0.25
