@@ -17,9 +17,10 @@ from whoosh.qparser import AndGroup, FieldAliasPlugin, FuzzyTermPlugin, Multifie
 
 from ..dates import parse_user_date
 from ..errors import QueryError, UserError
+from . import ranking
 
 TEXT_FIELDS = ("title", "body")
-TITLE_BOOST = 2.0
+TITLE_BOOST = 1.5  # measured: benchmarks/relevance.py (see engine/ranking.py)
 FIELD_ALIASES = {"topics": ["topic"], "body": ["text"]}
 KNOWN_FIELDS = {"title", "body", "text", "source", "place", "topic", "topics", "date"}
 
@@ -77,7 +78,7 @@ def compile_query(parser: MultifieldParser, text: str) -> CompiledQuery:
         query = parser.parse(text)
     except Exception as exc:  # whoosh's parser is lenient; anything left is a real error
         raise QueryError(f"cannot understand the query {text!r}: {exc}") from None
-    query = _bound_cost(query.normalize())
+    query = ranking.weight_repeats(_bound_cost(query.normalize()), text, parser.schema["body"].analyzer)
     return CompiledQuery(query, _relaxed(text, query), date_filter)
 
 

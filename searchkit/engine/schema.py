@@ -66,12 +66,18 @@ def build_schema() -> fields.Schema:
 
 
 _NON_WORD = re.compile(r"\W+")
+MIN_DEDUP_CHARS = 40
 
 
 def dedup_key(article: Article) -> bytes:
-    """Same story text, same key: whitespace, case and punctuation do not count."""
-    text = article.body if len(article.body) >= 40 else f"{article.title}\n{article.body}"
-    normalised = _NON_WORD.sub(" ", text.lower()).strip()
+    """Same story text, same key: whitespace, case and punctuation do not count.
+
+    Only a body of some length marks a reissued story; headline-only items (briefs)
+    that share a headline are different items, so each gets a key of its own.
+    """
+    normalised = _NON_WORD.sub(" ", article.body.lower()).strip()
+    if len(normalised) < MIN_DEDUP_CHARS:
+        normalised = "\0id:" + article.id
     return hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest()
 
 

@@ -22,12 +22,11 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
-from whoosh.scoring import BM25F
 
 from ..dates import parse_user_date
 from ..errors import IndexDamagedError, QueryError, UserError
 from ..models import Article, FacetCount, Hit, IndexStats, SearchRequest, SearchResponse, Span
-from . import snippets, store
+from . import ranking, snippets, store
 from .querying import TEXT_FIELDS, CompiledQuery, compile_query, make_parser
 from .schema import MULTI_SEP, stem
 
@@ -132,7 +131,7 @@ class Searcher:
         for _ in range(OPEN_ATTEMPTS):
             try:
                 ix = whoosh_index.open_dir(gen)
-                searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+                searcher = ix.searcher(weighting=ranking.LuceneBM25())
                 columns = _Columns(searcher.reader())
                 break
             except Exception as exc:  # whoosh raises many kinds for missing/truncated files
@@ -220,7 +219,7 @@ class Searcher:
         if offset >= total:
             page: list[tuple[int, float]] = []
         elif sort == "relevance":
-            page = self._ranked(query, relaxed, docs, wanted)[offset:wanted]
+            page = self._ranked(*ranking.tiers(query, relaxed), docs, wanted)[offset:wanted]
         else:
             page = self._by_date(query, docs, wanted, newest=(sort == "newest"))[offset:wanted]
 

@@ -1,0 +1,74 @@
+"""What a news reader expects of the ranking, on a tiny archive built for each case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from searchkit.engine.indexer import reindex
+from searchkit.engine.searcher import Searcher
+from searchkit.models import SearchRequest
+
+FILLER = ("Officials met on Monday in the capital and said talks would continue "
+          "through the week, according to people familiar with the matter.")
+
+
+def _search(tmp_path: Path, stories: list[dict], text: str, **request) -> list[str]:
+    """Titles of the hits for `text`, best first, over an archive of `stories`."""
+    archive = tmp_path / "archive"
+    archive.mkdir(parents=True)
+    with open(archive / "wire.jsonl", "w", encoding="utf-8") as out:
+        for story in stories:
+            out.write(json.dumps(story) + "\n")
+    reindex(archive, tmp_path / "index")
+    with Searcher(tmp_path / "index") as searcher:
+        response = searcher.search(SearchRequest(text=text, **request))
+    return [hit.title for hit in response.hits]
+
+
+def test_words_standing_together_outrank_the_same_words_apart(tmp_path):
+    stories = [
+        {"title": "Markets", "body": f"Shares of the exchange rose; stock was flat. {FILLER}"},
+        {"title": "Trading", "body": f"The stock exchange rose and shares were flat. {FILLER}"},
+        {"title": "Closing", "body": f"Stock rose early. {FILLER} The exchange shut at noon."},
+    ]
+    assert _search(tmp_path, stories, "stock exchange")[0] == "Trading"
+
+
+def test_a_headline_match_outranks_a_body_only_match(tmp_path):
+    stories = [
+        {"title": "Talks resume in Vienna", "body": f"The pipeline is back on the agenda. {FILLER}"},
+        {"title": "Pipeline talks resume", "body": f"The project is back on the agenda. {FILLER}"},
+    ]
+    assert _search(tmp_path, stories, "pipeline") == ["Pipeline talks resume", "Talks resume in Vienna"]
+
+
+def test_every_word_of_a_short_query_beats_some_words_said_often(tmp_path):
+    stories = [
+        {"title": "Wheat exports", "body": "Wheat exports: wheat exports rose, wheat exports."},
+        {"title": "Rules", "body": f"{FILLER} {FILLER} A ban on wheat exports. {FILLER} {FILLER}"},
+        {"title": "Other", "body": f"Rice harvest. {FILLER}"},
+    ]
+    assert _search(tmp_path, stories, "wheat exports ban") == ["Rules", "Wheat exports"]
+
+
+def test_a_word_typed_twice_weighs_twice(tmp_path):
+    stories = [
+        {"title": "One", "body": f"Oil output fell. {FILLER}"},
+        {"title": "Two", "body": f"Food prices fell. {FILLER}"},
+        {"title": "Three", "body": f"Nothing to report. {FILLER}"},
+    ]
+    assert _search(tmp_path / "a", stories, "oil oil prices") == ["One", "Two"]
+    assert _search(tmp_path / "b", stories, "oil prices prices") == ["Two", "One"]
+
+
+@pytest.mark.parametrize("sort,expected", [("newest", ["C", "B", "A"]), ("oldest", ["A", "B", "C"])])
+def test_sorting_by_date_still_ignores_scores(tmp_path, sort, expected):
+    stories = [
+        {"title": "A", "body": "Oil oil oil prices.", "date": "2022-01-01"},
+        {"title": "B", "body": "Oil prices.", "date": "2022-02-01"},
+        {"title": "C", "body": f"Prices of oil. {FILLER}", "date": "2022-03-01"},
+    ]
+    assert _search(tmp_path, stories, "oil prices", sort=sort) == expected
