@@ -82,7 +82,9 @@ class FieldsWord(Q.Or):
     saturated once, against the document's length over those fields and with the idf
     of the documents holding it in any field. Summing per-field BM25 scores instead
     would count a word in both headline and text twice and give headline words the
-    idf of a short field.
+    idf of a short field. That document frequency is taken as the largest of the
+    fields' (as Lucene's CombinedFieldQuery does): counting the union exactly would
+    walk every posting of the word on every search.
     """
 
     def matcher(self, searcher, context=None):
@@ -92,7 +94,7 @@ class FieldsWord(Q.Or):
         if not parts:
             return matching.NullMatcher()
         parent = searcher.get_parent()  # collection statistics come from the top searcher
-        held = sum(1 for _ in parent.docs_for_query(Q.Or(list(self.subqueries))))
+        held = max(parent.doc_frequency(t.fieldname, t.text) for t in self.subqueries)
         total = parent.doc_count_all()
         idf = log(1.0 + (total - held + 0.5) / (held + 0.5))
         avg_length = sum(parent.avg_field_length(t.fieldname) or 0.0 for t in self.subqueries) or 1.0
