@@ -259,8 +259,8 @@ class Tantivy:
             doc = tantivy.Document(
                 title=a.title, body=a.body, id=a.id, source=(a.source or "").lower(),
                 place=(a.place or "").lower(), month=a.date.strftime("%Y-%m") if a.date else "",
-                dup=int(key in seen),
             )
+            doc.add_unsigned("dup", int(key in seen))
             if a.date:
                 doc.add_date("date", a.date)
             seen.add(key)

@@ -16,6 +16,8 @@ import re
 import time
 from collections import Counter
 from dataclasses import replace
+from itertools import chain
+from operator import itemgetter
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from ..dates import parse_user_date
 from ..errors import IndexDamagedError, QueryError
 from ..models import Article, FacetCount, Hit, IndexStats, SearchRequest, SearchResponse, Span
 from . import snippets, store
+from .docsets import DocSets
 from .querying import TEXT_FIELDS, CompiledQuery, compile_query, make_parser
 from .schema import MULTI_SEP, stem
 
@@ -45,8 +48,11 @@ class _Columns:
         self.place_values, self.place = self._ordinals(reader, "c_place", size)
         self.topic_values, self.topics = self._multi(reader, "c_topics", size)
         self.date = self._dates(reader, size)
-        self.month = [d[:7] if d else "" for d in self.date]
-        self.year = [d[:4] if d else "" for d in self.date]
+        # Months as ordinals: counting small ints is quicker than strings, and the
+        # year facet is summed from the month counts rather than counted again.
+        month_ords: dict[str, int] = {}
+        self.month = [month_ords.setdefault(d[:7], len(month_ords)) for d in self.date]
+        self.month_values = list(month_ords)
         self.duplicates = self._duplicates(reader)
 
     @staticmethod
@@ -99,6 +105,7 @@ class Searcher:
         self._gen: Path | None = None
         self._searcher = None
         self._columns: _Columns | None = None
+        self._docsets: DocSets | None = None
         self._parser = None
         self._open()
 
@@ -110,13 +117,14 @@ class Searcher:
             ix = whoosh_index.open_dir(gen)
             searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
             columns = _Columns(searcher.reader())
+            docsets = DocSets(searcher, columns.date)
         except Exception as exc:  # whoosh raises many kinds for missing/truncated files
             raise IndexDamagedError(
                 f"the index at {self.index_dir} is damaged ({type(exc).__name__}: {exc}); "
                 "run `searchkit reindex --full` to rebuild it"
             ) from None
         self.close()
-        self._gen, self._searcher, self._columns = gen, searcher, columns
+        self._gen, self._searcher, self._columns, self._docsets = gen, searcher, columns, docsets
         self._parser = make_parser(ix.schema)
         self.archive_dir = store.read_meta(gen).get("archive")
 
@@ -129,11 +137,12 @@ class Searcher:
         if not self._searcher.up_to_date():
             try:
                 searcher = self._searcher.refresh()
-                self._columns = _Columns(searcher.reader())
+                columns = _Columns(searcher.reader())
+                docsets = DocSets(searcher, columns.date)
             except Exception:
                 self._open()
                 return True
-            self._searcher = searcher
+            self._searcher, self._columns, self._docsets = searcher, columns, docsets
             return True
         return False
 
@@ -174,10 +183,10 @@ class Searcher:
         compiled = self.parse(request.text)
         query, relaxed = compiled.query, compiled.relaxed
 
-        docs = set(searcher.docs_for_query(compiled.matching))
+        docs = self._docsets.docs(compiled.matching)
         for restriction in (self._filter_query(request), compiled.date_filter):
-            if restriction is not None:
-                docs.intersection_update(searcher.docs_for_query(restriction))
+            if restriction is not None and docs:
+                docs &= self._docsets.docs(restriction)
         docs -= columns.duplicates
         total = len(docs)
 
@@ -206,7 +215,7 @@ class Searcher:
         if relaxed is None:
             results = searcher.search(query, limit=wanted, filter=docs)
             return [(hit.docnum, hit.score) for hit in results]
-        all_words = docs.intersection(searcher.docs_for_query(query))
+        all_words = docs & self._docsets.docs(query)
         first = searcher.search(query, limit=wanted, filter=all_words) if all_words else []
         ranked = [(hit.docnum, hit.score) for hit in first]
         if len(ranked) < wanted:
@@ -222,11 +231,29 @@ class Searcher:
             top = heapq.nlargest(wanted, docs, key=lambda d: (dates[d], -d))
         else:  # undated articles last, not first
             top = heapq.nsmallest(wanted, docs, key=lambda d: (dates[d] or "~", d))
-        scores: dict[int, float] = {}
-        if not isinstance(query, Q.Every) and top:
-            scored = self._searcher.search(query, limit=len(top), filter=set(top))
-            scores = {hit.docnum: hit.score for hit in scored}
+        scores = self._scores(query, top) if not isinstance(query, Q.Every) and top else {}
         return [(d, scores.get(d, 0.0)) for d in top]
+
+    def _scores(self, query, docnums: list[int]) -> dict[int, float]:
+        """The scores of a few documents: a matcher skips to each one, rather than
+        scoring every match of the query to keep a handful."""
+        searcher = self._searcher
+        context = searcher.context(weighting=searcher.weighting)
+        wanted = sorted(docnums)
+        scores: dict[int, float] = {}
+        for sub, offset in searcher.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            matcher = query.matcher(sub, context)
+            for docnum in wanted:
+                if not offset <= docnum < end:
+                    continue
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum - offset:
+                    matcher.skip_to(docnum - offset)
+                if matcher.is_active() and matcher.id() == docnum - offset:
+                    scores[docnum] = matcher.score()
+        return scores
 
     def _facets(self, docs: set[int]) -> dict[str, tuple[FacetCount, ...]]:
         c = self._columns
@@ -240,15 +267,26 @@ class Searcher:
         def chronological(counter: Counter) -> tuple[FacetCount, ...]:
             return tuple(FacetCount(k, n) for k, n in sorted(counter.items(), reverse=True) if k)
 
-        topic_counts: Counter = Counter()
-        for d in docs:
-            topic_counts.update(c.topics[d])
+        if not docs:
+            pick = lambda column: ()  # noqa: E731
+        elif len(docs) == 1:
+            (only,) = docs
+            pick = lambda column: (column[only],)  # noqa: E731
+        else:
+            pick = itemgetter(*docs)  # one C call per column, not one per document
+
+        months: Counter = Counter()
+        for ordinal, n in Counter(pick(c.month)).items():
+            months[c.month_values[ordinal]] += n
+        years: Counter = Counter()
+        for month, n in months.items():
+            years[month[:4]] += n
         return {
-            "source": ranked(Counter(map(c.source.__getitem__, docs)), c.source_values),
-            "place": ranked(Counter(map(c.place.__getitem__, docs)), c.place_values),
-            "topic": ranked(topic_counts, c.topic_values),
-            "year": chronological(Counter(map(c.year.__getitem__, docs))),
-            "month": chronological(Counter(map(c.month.__getitem__, docs))),
+            "source": ranked(Counter(pick(c.source)), c.source_values),
+            "place": ranked(Counter(pick(c.place)), c.place_values),
+            "topic": ranked(Counter(chain.from_iterable(pick(c.topics))), c.topic_values),
+            "year": chronological(years),
+            "month": chronological(months),
         }
 
     def _highlight_terms(self, query: Q.Query) -> frozenset[str]:
@@ -372,10 +410,10 @@ class Searcher:
         own = self._docnum(article_id)
         started = time.perf_counter()
         query = Q.Or([Q.Term("body", w) for w in words] + [Q.Term("title", w) for w in words])
-        docs = set(self._searcher.docs_for_query(query)) if words else set()
+        docs = self._docsets.docs(query) if words else set()
         filter_query = self._filter_query(request)
         if filter_query is not None:
-            docs.intersection_update(self._searcher.docs_for_query(filter_query))
+            docs &= self._docsets.docs(filter_query)
         docs -= self._columns.duplicates
         docs.discard(own)
         offset = (max(1, request.page) - 1) * request.page_size
