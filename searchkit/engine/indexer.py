@@ -61,9 +61,12 @@ def indexed_files(ix) -> tuple[dict[str, str], int]:
 
 
 def _open_writer(ix, new_bytes: int) -> IndexWriter:
+    # compound=False: Whoosh reads a file packed inside a compound segment by copying
+    # it whole into memory each time a searcher opens (tens of MB per query process).
     if new_bytes >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
-        return ix.writer(procs=min(2, os.cpu_count() or 1), limitmb=256, multisegment=True)
-    return ix.writer(limitmb=256)
+        return ix.writer(procs=min(2, os.cpu_count() or 1), limitmb=256, multisegment=True,
+                         compound=False)
+    return ix.writer(limitmb=256, compound=False)
 
 
 def reindex(

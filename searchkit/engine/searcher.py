@@ -16,12 +16,13 @@ import re
 import time
 from collections import Counter
 from dataclasses import replace
-from itertools import chain
+from itertools import accumulate, chain
 from operator import itemgetter
 from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.columns import VarBytesColumn
 from whoosh import query as Q
 from whoosh.scoring import BM25F
 
@@ -40,61 +41,67 @@ _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
 class _Columns:
-    """Per-document values read once per index generation: facets, dates, duplicates."""
+    """Per-document values read once per index generation: facets, dates, duplicates.
+
+    Built with whole-column reads and C-level maps (see `column_values`): a value at a
+    time through Whoosh's column readers took most of a cold `searchkit query`.
+    """
 
     def __init__(self, reader) -> None:
-        size = reader.doc_count_all()
-        self.source_values, self.source = self._ordinals(reader, "c_source", size)
-        self.place_values, self.place = self._ordinals(reader, "c_place", size)
-        self.topic_values, self.topics = self._multi(reader, "c_topics", size)
-        self.date = self._dates(reader, size)
+        self.source_values, self.source = _ordinals(column_values(reader, "c_source"))
+        self.place_values, self.place = _ordinals(column_values(reader, "c_place"))
+        self.topic_values, self.topics = self._multi(column_values(reader, "c_topics"))
+        # ISO dates ("2022-01-19T00:00:00"), "" where unknown; they sort as text.
+        self.date = list(map(bytes.decode, column_values(reader, "c_date")))
         # Months as ordinals: counting small ints is quicker than strings, and the
         # year facet is summed from the month counts rather than counted again.
-        month_ords: dict[str, int] = {}
-        self.month = [month_ords.setdefault(d[:7], len(month_ords)) for d in self.date]
-        self.month_values = list(month_ords)
-        self.duplicates = self._duplicates(reader)
+        self.month_values, self.month = _ordinals([d[:7] for d in self.date], decode=False)
+        self.duplicates = self._duplicates(reader, column_values(reader, "c_dedup"))
 
     @staticmethod
-    def _ordinals(reader, field: str, size: int) -> tuple[list[str], list[int]]:
-        values: dict[bytes, int] = {}
-        column = reader.column_reader(field)
-        ords = [values.setdefault(column[d], len(values)) for d in range(size)]
-        names = [v.decode("utf-8") for v in values]
-        return names, ords
-
-    @staticmethod
-    def _multi(reader, field: str, size: int) -> tuple[list[str], list[tuple[int, ...]]]:
+    def _multi(raw: list[bytes]) -> tuple[list[str], list[tuple[int, ...]]]:
         values: dict[str, int] = {}
-        column = reader.column_reader(field)
-        per_doc = []
-        for d in range(size):
-            raw = column[d]
-            per_doc.append(
-                tuple(values.setdefault(v, len(values)) for v in raw.decode("utf-8").split(MULTI_SEP))
-                if raw else ()
-            )
-        return list(values), per_doc
+        parsed: dict[bytes, tuple[int, ...]] = {}
+        for value in dict.fromkeys(raw):
+            parsed[value] = tuple(
+                values.setdefault(v, len(values)) for v in value.decode("utf-8").split(MULTI_SEP)
+            ) if value else ()
+        return list(values), list(map(parsed.__getitem__, raw))
 
     @staticmethod
-    def _dates(reader, size: int) -> list[str]:
-        """ISO dates ("2022-01-19T00:00:00"), "" where unknown; they sort as text."""
-        column = reader.column_reader("c_date")
-        return [column[d].decode("ascii") for d in range(size)]
-
-    @staticmethod
-    def _duplicates(reader) -> frozenset[int]:
+    def _duplicates(reader, keys: list[bytes]) -> frozenset[int]:
         """Later copies of the same story: every live document but the first per key."""
-        seen: set[bytes] = set()
-        dups = []
-        column = reader.column_reader("c_dedup")
-        for d in reader.all_doc_ids():
-            key = column[d]
-            if key in seen:
-                dups.append(d)
-            else:
-                seen.add(key)
-        return frozenset(dups)
+        live = list(reader.all_doc_ids()) if reader.has_deletions() else range(len(keys))
+        live_keys = map(keys.__getitem__, live)
+        # Built backwards, each key ends up holding its first live document.
+        first = dict(zip(reversed(list(live_keys)), reversed(live)))
+        return frozenset(set(live) - set(first.values()))
+
+
+def column_values(reader, field: str) -> list[bytes]:
+    """Every document's value of a bytes column, in document order.
+
+    A segment's VarBytes column is one block of data followed by its lengths: it is
+    read in one piece and sliced, instead of one Whoosh call per document.
+    """
+    out: list[bytes] = []
+    for segment, _ in reader.leaf_readers():
+        column = segment.column_reader(field, translate=False)
+        lengths = getattr(column, "_lengths", None)
+        if isinstance(column, VarBytesColumn.Reader) and lengths is not None and len(lengths):
+            ends = list(accumulate(lengths))
+            blob = column._dbfile.get(column._basepos, ends[-1])
+            out.extend(map(blob.__getitem__, map(slice, [0] + ends[:-1], ends)))
+        else:
+            out.extend(column[d] for d in range(segment.doc_count_all()))
+    return out
+
+
+def _ordinals(raw: list, decode: bool = True) -> tuple[list[str], list[int]]:
+    """(distinct values in first-seen order, each document's value as an index into them)."""
+    index = {value: i for i, value in enumerate(dict.fromkeys(raw))}
+    names = [v.decode("utf-8") for v in index] if decode else list(index)
+    return names, list(map(index.__getitem__, raw))
 
 
 class Searcher:
