@@ -21,7 +21,7 @@ from .. import readers
 from ..errors import IndexDamagedError, UserError
 from ..models import Article, ReadProblem, ReindexProgress, ReindexSummary
 from . import store
-from .schema import build_schema, to_document
+from .schema import build_schema, column_values, to_document
 
 ProgressCallback = Callable[[ReindexProgress], None]
 ProblemCallback = Callable[[ReadProblem], None]
@@ -51,12 +51,11 @@ def scan_archive(archive: Path) -> dict[str, tuple[Path, str]]:
 
 def indexed_files(ix) -> tuple[dict[str, str], int]:
     """{relative path: signature} of the files in the index, and its article count."""
-    files: dict[str, str] = {}
     with ix.reader() as reader:
-        paths = reader.column_reader("c_path")
-        sigs = reader.column_reader("c_filesig")
-        for docnum in reader.all_doc_ids():
-            files[paths[docnum].decode("utf-8")] = sigs[docnum].decode("ascii")
+        paths = column_values(reader, "c_path")
+        sigs = column_values(reader, "c_filesig")
+        live = reader.all_doc_ids() if reader.has_deletions() else range(len(paths))
+        files = {paths[d].decode("utf-8"): sigs[d].decode("ascii") for d in live}
         return files, reader.doc_count()
 
 

@@ -16,13 +16,12 @@ import re
 import time
 from collections import Counter
 from dataclasses import replace
-from itertools import accumulate, chain
+from itertools import chain
 from operator import itemgetter
 from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.columns import VarBytesColumn
 from whoosh import query as Q
 from whoosh.scoring import BM25F
 
@@ -32,7 +31,7 @@ from ..models import Article, FacetCount, Hit, IndexStats, SearchRequest, Search
 from . import snippets, store
 from .docsets import DocSets
 from .querying import TEXT_FIELDS, CompiledQuery, compile_query, make_parser
-from .schema import MULTI_SEP, stem
+from .schema import MULTI_SEP, column_values, stem
 
 FACET_LIMIT = 25
 MAX_EXPANDED_TERMS = 500  # words a wildcard may highlight
@@ -76,25 +75,6 @@ class _Columns:
         # Built backwards, each key ends up holding its first live document.
         first = dict(zip(reversed(list(live_keys)), reversed(live)))
         return frozenset(set(live) - set(first.values()))
-
-
-def column_values(reader, field: str) -> list[bytes]:
-    """Every document's value of a bytes column, in document order.
-
-    A segment's VarBytes column is one block of data followed by its lengths: it is
-    read in one piece and sliced, instead of one Whoosh call per document.
-    """
-    out: list[bytes] = []
-    for segment, _ in reader.leaf_readers():
-        column = segment.column_reader(field, translate=False)
-        lengths = getattr(column, "_lengths", None)
-        if isinstance(column, VarBytesColumn.Reader) and lengths is not None and len(lengths):
-            ends = list(accumulate(lengths))
-            blob = column._dbfile.get(column._basepos, ends[-1])
-            out.extend(map(blob.__getitem__, map(slice, [0] + ends[:-1], ends)))
-        else:
-            out.extend(column[d] for d in range(segment.doc_count_all()))
-    return out
 
 
 def _ordinals(raw: list, decode: bool = True) -> tuple[list[str], list[int]]:
