@@ -127,6 +127,19 @@ class Searchkit:
         assert all(hit.snippet is not None for hit in response.hits)
         return response.total
 
+    def raw_count(self, text: str) -> int:
+        """Matches before duplicates are removed (which copy of a story is kept differs
+        between engines, so totals after de-duplication may differ by a few)."""
+        from searchkit.models import SearchRequest
+
+        s = self.searcher
+        compiled = s.parse(text)
+        docs = s._docsets.docs(compiled.matching)
+        for restriction in (s._filter_query(SearchRequest(text=text)), compiled.date_filter):
+            if restriction is not None:
+                docs &= s._docsets.docs(restriction)
+        return len(docs)
+
     def close(self) -> None:
         self.searcher.close()
 
@@ -184,8 +197,16 @@ class Fts5:
     def __init__(self, index: Path) -> None:
         self.db = sqlite3.connect(index / "fts.db")
 
-    def _where(self, q: Translated) -> tuple[str, list]:
-        sql, args = ["m.dup = 0"], []
+    def raw_count(self, text: str) -> int:
+        """Matches before duplicates are removed."""
+        q = translate(text)
+        where, args = self._where(q, dedup=False)
+        return self.db.execute(f"""SELECT COUNT(*) FROM meta m WHERE {where} AND m.rowid IN
+                                   (SELECT rowid FROM fts WHERE fts MATCH ?)""",
+                               args + [q.fts5()]).fetchone()[0]
+
+    def _where(self, q: Translated, dedup: bool = True) -> tuple[str, list]:
+        sql, args = ["m.dup = 0" if dedup else "1"], []
         for name, value in q.filters.items():
             sql.append(f"m.{name} = ?")
             args.append(value)
