@@ -11,9 +11,8 @@ import Stemmer
 from whoosh import columns, fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-from . import whoosh_fixes  # noqa: F401  (patches a Whoosh slow path on import)
-
 from ..models import Article
+from . import whoosh_fixes  # noqa: F401  (patches a Whoosh slow path on import)
 
 # Unit separator between the values of multi-valued columns (topics, places).
 MULTI_SEP = "\x1f"
