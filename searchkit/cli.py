@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from . import output
 from .dates import parse_user_date
@@ -69,6 +68,8 @@ def cli() -> None:
 def run_reindex(archive_dir: Path, index_dir: Path, *, full: bool = False, wait: float = 10.0,
                 quiet: bool = False):
     """Reindex with a progress bar on a terminal and warnings on stderr."""
+    from rich.console import Console
+
     from .engine.indexer import reindex
 
     err = Console(stderr=True, highlight=False)
@@ -177,7 +178,10 @@ def query_command(archive_dir: Path, index_dir: Path, text: tuple[str, ...], sou
         output.print_response(_stdout(), response)
 
 
-def _stdout() -> Console:
+def _stdout():
+    """A Rich console for people (imported here: `--json` output never loads Rich)."""
+    from rich.console import Console
+
     # Piped output is plain and unwrapped; a terminal gets colour.
     console = Console(highlight=False)
     if not console.is_terminal:

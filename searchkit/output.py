@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:  # Rich is imported where text is drawn: `--json` never loads it
+    from rich.console import Console
+    from rich.text import Text
 
 from .models import Article, FacetCount, Hit, IndexStats, ReindexSummary, SearchResponse, Span
 from .safe import printable
@@ -34,6 +36,8 @@ def spans_to_html(spans: tuple[Span, ...]) -> str:
 
 def spans_to_text(spans: tuple[Span, ...], *, single_line: bool = True) -> Text:
     """A Rich Text with the matches styled; archive text is never parsed as markup."""
+    from rich.text import Text
+
     text = Text()
     for s in spans:
         text.append(printable(s.text, single_line=single_line), style=MATCH_STYLE if s.match else None)
@@ -93,11 +97,15 @@ def dumps(data: dict) -> str:
 
 
 def _meta_line(date: datetime | None, source: str | None, place: str | None) -> Text:
+    from rich.text import Text
+
     parts = [format_date(date) or "(no date)", source or "", place or ""]
     return Text("  ".join(printable(p, single_line=True) for p in parts if p), style="cyan")
 
 
 def print_response(console: Console, response: SearchResponse) -> None:
+    from rich.text import Text
+
     request = response.request
     offset = (request.page - 1) * request.page_size
     for number, hit in enumerate(response.hits, start=offset + 1):
@@ -130,6 +138,8 @@ def print_response(console: Console, response: SearchResponse) -> None:
 
 
 def print_article(console: Console, article: Article) -> None:
+    from rich.text import Text
+
     console.print(_meta_line(article.date, article.source, article.place))
     console.print(Text(printable(article.title, single_line=True), style="bold"))
     extra = []
@@ -172,6 +182,8 @@ def stats_to_json(stats: IndexStats) -> dict:
 
 
 def print_stats(console: Console, stats: IndexStats) -> None:
+    from rich.text import Text
+
     rows = [
         ("articles", f"{stats.articles:,}"),
         ("sources", f"{stats.sources:,}"),

@@ -24,7 +24,7 @@ from .. import readers
 from ..errors import IndexBusyError, IndexDamagedError, UserError
 from ..models import Article, ReadProblem, ReindexProgress, ReindexSummary
 from . import store
-from .schema import build_schema, to_document
+from .schema import build_schema, column_values, to_document
 
 ProgressCallback = Callable[[ReindexProgress], None]
 ProblemCallback = Callable[[ReadProblem], None]
@@ -54,21 +54,23 @@ def scan_archive(archive: Path) -> dict[str, tuple[Path, str]]:
 
 def indexed_files(ix) -> tuple[dict[str, str], int]:
     """{relative path: signature} of the files in the index, and its article count."""
-    files: dict[str, str] = {}
     with ix.reader() as reader:
-        paths = reader.column_reader("c_path")
-        sigs = reader.column_reader("c_filesig")
-        for docnum in reader.all_doc_ids():
-            files[paths[docnum].decode("utf-8")] = sigs[docnum].decode("ascii")
+        paths = column_values(reader, "c_path")
+        sigs = column_values(reader, "c_filesig")
+        live = reader.all_doc_ids() if reader.has_deletions() else range(len(paths))
+        files = {paths[d].decode("utf-8"): sigs[d].decode("ascii") for d in live}
         return files, reader.doc_count()
 
 
 def _open_writer(ix, new_bytes: int) -> IndexWriter:
+    # compound=False: Whoosh reads a file packed inside a compound segment by copying
+    # it whole into memory each time a searcher opens (tens of MB per query process).
     try:
         if new_bytes >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
             _workers_die_with_parent()
-            return ix.writer(procs=min(2, os.cpu_count() or 1), limitmb=256, multisegment=True)
-        return ix.writer(limitmb=256)
+            return ix.writer(procs=min(2, os.cpu_count() or 1), limitmb=256, multisegment=True,
+                             compound=False)
+        return ix.writer(limitmb=256, compound=False)
     except whoosh_index.LockError:
         # We hold the reindex lock, so only a stray process can hold Whoosh's own.
         raise IndexBusyError(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from itertools import accumulate
 
 import Stemmer
 from whoosh import columns, fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
 from ..models import Article
+from . import whoosh_fixes  # noqa: F401  (patches a Whoosh slow path on import)
 
 # Unit separator between the values of multi-valued columns (topics, places).
 MULTI_SEP = "\x1f"
@@ -34,19 +36,43 @@ def text_analyzer():
     )
 
 
+class SpelledText(fields.TEXT):
+    """A TEXT field whose unstemmed words (for "did you mean") are indexed once per writer.
+
+    Whoosh keeps them as terms of a `spell_<field>` field and uses only which words
+    exist, yet by default adds every word again for every document: a quarter of a
+    full build. A word already given to this writer's segment is not given again.
+    The set lives on this field object, which Whoosh unpickles afresh for every writer.
+    """
+
+    def spellable_words(self, value):
+        seen = self.__dict__.setdefault("_spelled", set())
+        words = set(super().spellable_words(value)).difference(seen)
+        seen.update(words)
+        return iter(sorted(words))
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_spelled", None)  # per-writer state, not part of the index
+        return state
+
+
 def build_schema() -> fields.Schema:
     analyzer = text_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         path=fields.ID(stored=True),  # deletes go by file
         title=fields.TEXT(analyzer=analyzer, stored=True),
-        body=fields.TEXT(analyzer=analyzer, stored=True, spelling=True),
+        body=SpelledText(analyzer=analyzer, stored=True, spelling=True),
         # Searchable keyword fields: one lower-cased term per value, spaces kept
         # ("new york"), so `place:"New York"` and `--place "new york"` both work.
         source=fields.KEYWORD(lowercase=True, commas=True),
         place=fields.KEYWORD(lowercase=True, commas=True),
         topics=fields.KEYWORD(lowercase=True, commas=True),
-        date=fields.DATETIME(stored=True),
+        # Shown with hits; not indexed: date ranges are answered from c_date (see
+        # docsets.py), and an indexed DATETIME adds 8 tiered terms per article, a
+        # third of all the terms of a Reuters index.
+        date=fields.STORED(),
         url=fields.STORED(),
         # Columns read once per index generation: facets, de-duplication and the
         # file manifest for incremental reindexing, without loading stored fields.
@@ -117,3 +143,24 @@ def to_document(article: Article, filesig: str) -> dict:
     if article.url:
         doc["url"] = article.url
     return doc
+
+
+def column_values(reader, field: str) -> list[bytes]:
+    """Every document's value of a bytes column, in document order.
+
+    A segment's VarBytes column is one block of data followed by its lengths: it is
+    read in one piece and sliced, instead of one Whoosh call per document.
+    """
+    out: list[bytes] = []
+    for segment, _ in reader.leaf_readers():
+        if not segment.doc_count_all():  # an empty index's reader has no columns at all
+            continue
+        column = segment.column_reader(field, translate=False)
+        lengths = getattr(column, "_lengths", None)
+        if isinstance(column, columns.VarBytesColumn.Reader) and lengths is not None and len(lengths):
+            ends = list(accumulate(lengths))
+            blob = column._dbfile.get(column._basepos, ends[-1])
+            out.extend(map(blob.__getitem__, map(slice, [0] + ends[:-1], ends)))
+        else:
+            out.extend(column[d] for d in range(segment.doc_count_all()))
+    return out

@@ -17,6 +17,8 @@ import re
 import time
 from collections import Counter
 from dataclasses import replace
+from itertools import chain
+from operator import itemgetter
 from datetime import datetime
 from pathlib import Path
 
@@ -27,8 +29,9 @@ from ..dates import parse_user_date
 from ..errors import IndexDamagedError, QueryError, UserError
 from ..models import Article, FacetCount, Hit, IndexStats, SearchRequest, SearchResponse, Span
 from . import ranking, snippets, store
+from .docsets import DocSets
 from .querying import TEXT_FIELDS, CompiledQuery, compile_query, make_parser
-from .schema import MULTI_SEP, stem
+from .schema import MULTI_SEP, column_values, stem
 
 FACET_LIMIT = 25
 OPEN_ATTEMPTS = 3
@@ -39,58 +42,48 @@ _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
 class _Columns:
-    """Per-document values read once per index generation: facets, dates, duplicates."""
+    """Per-document values read once per index generation: facets, dates, duplicates.
+
+    Built with whole-column reads and C-level maps (see `column_values`): a value at a
+    time through Whoosh's column readers took most of a cold `searchkit query`.
+    """
 
     def __init__(self, reader) -> None:
-        size = reader.doc_count_all()
-        self.source_values, self.source = self._ordinals(reader, "c_source", size)
-        self.place_values, self.place = self._ordinals(reader, "c_place", size)
-        self.topic_values, self.topics = self._multi(reader, "c_topics", size)
-        self.date = self._dates(reader, size)
-        self.month = [d[:7] if d else "" for d in self.date]
-        self.year = [d[:4] if d else "" for d in self.date]
-        self.duplicates = self._duplicates(reader)
+        self.source_values, self.source = _ordinals(column_values(reader, "c_source"))
+        self.place_values, self.place = _ordinals(column_values(reader, "c_place"))
+        self.topic_values, self.topics = self._multi(column_values(reader, "c_topics"))
+        # ISO dates ("2022-01-19T00:00:00"), "" where unknown; they sort as text.
+        self.date = list(map(bytes.decode, column_values(reader, "c_date")))
+        # Months as ordinals: counting small ints is quicker than strings, and the
+        # year facet is summed from the month counts rather than counted again.
+        self.month_values, self.month = _ordinals([d[:7] for d in self.date], decode=False)
+        self.duplicates = self._duplicates(reader, column_values(reader, "c_dedup"))
 
     @staticmethod
-    def _ordinals(reader, field: str, size: int) -> tuple[list[str], list[int]]:
-        values: dict[bytes, int] = {}
-        column = reader.column_reader(field)
-        ords = [values.setdefault(column[d], len(values)) for d in range(size)]
-        names = [v.decode("utf-8") for v in values]
-        return names, ords
-
-    @staticmethod
-    def _multi(reader, field: str, size: int) -> tuple[list[str], list[tuple[int, ...]]]:
+    def _multi(raw: list[bytes]) -> tuple[list[str], list[tuple[int, ...]]]:
         values: dict[str, int] = {}
-        column = reader.column_reader(field)
-        per_doc = []
-        for d in range(size):
-            raw = column[d]
-            per_doc.append(
-                tuple(values.setdefault(v, len(values)) for v in raw.decode("utf-8").split(MULTI_SEP))
-                if raw else ()
-            )
-        return list(values), per_doc
+        parsed: dict[bytes, tuple[int, ...]] = {}
+        for value in dict.fromkeys(raw):
+            parsed[value] = tuple(
+                values.setdefault(v, len(values)) for v in value.decode("utf-8").split(MULTI_SEP)
+            ) if value else ()
+        return list(values), list(map(parsed.__getitem__, raw))
 
     @staticmethod
-    def _dates(reader, size: int) -> list[str]:
-        """ISO dates ("2022-01-19T00:00:00"), "" where unknown; they sort as text."""
-        column = reader.column_reader("c_date")
-        return [column[d].decode("ascii") for d in range(size)]
-
-    @staticmethod
-    def _duplicates(reader) -> frozenset[int]:
+    def _duplicates(reader, keys: list[bytes]) -> frozenset[int]:
         """Later copies of the same story: every live document but the first per key."""
-        seen: set[bytes] = set()
-        dups = []
-        column = reader.column_reader("c_dedup")
-        for d in reader.all_doc_ids():
-            key = column[d]
-            if key in seen:
-                dups.append(d)
-            else:
-                seen.add(key)
-        return frozenset(dups)
+        live = list(reader.all_doc_ids()) if reader.has_deletions() else range(len(keys))
+        live_keys = map(keys.__getitem__, live)
+        # Built backwards, each key ends up holding its first live document.
+        first = dict(zip(reversed(list(live_keys)), reversed(live)))
+        return frozenset(set(live) - set(first.values()))
+
+
+def _ordinals(raw: list, decode: bool = True) -> tuple[list[str], list[int]]:
+    """(distinct values in first-seen order, each document's value as an index into them)."""
+    index = {value: i for i, value in enumerate(dict.fromkeys(raw))}
+    names = [v.decode("utf-8") for v in index] if decode else list(index)
+    return names, list(map(index.__getitem__, raw))
 
 
 def _reads_index(method):
@@ -121,6 +114,7 @@ class Searcher:
         self._gen: Path | None = None
         self._searcher = None
         self._columns: _Columns | None = None
+        self._docsets: DocSets | None = None
         self._parser = None
         self._open()
 
@@ -133,6 +127,7 @@ class Searcher:
                 ix = whoosh_index.open_dir(gen)
                 searcher = ix.searcher(weighting=ranking.LuceneBM25())
                 columns = _Columns(searcher.reader())
+                docsets = DocSets(searcher, columns.date)
                 break
             except Exception as exc:  # whoosh raises many kinds for missing/truncated files
                 # Whoosh retries by itself when a commit deletes files as it opens them;
@@ -144,7 +139,7 @@ class Searcher:
         else:
             raise IndexDamagedError(f"the index at {self.index_dir} keeps changing; try again")
         self.close()
-        self._gen, self._searcher, self._columns = gen, searcher, columns
+        self._gen, self._searcher, self._columns, self._docsets = gen, searcher, columns, docsets
         self._parser = make_parser(ix.schema)
         self.archive_dir = store.read_meta(gen).get("archive")
 
@@ -158,11 +153,12 @@ class Searcher:
         if not self._searcher.up_to_date():
             try:
                 searcher = self._searcher.refresh()
-                self._columns = _Columns(searcher.reader())
+                columns = _Columns(searcher.reader())
+                docsets = DocSets(searcher, columns.date)
             except Exception:
                 self._open()
                 return True
-            self._searcher = searcher
+            self._searcher, self._columns, self._docsets = searcher, columns, docsets
             return True
         return False
 
@@ -204,10 +200,10 @@ class Searcher:
         compiled = self.parse(request.text)
         query, relaxed = compiled.query, compiled.relaxed
 
-        docs = set(searcher.docs_for_query(compiled.matching))
+        docs = self._docsets.docs(compiled.matching)
         for restriction in (self._filter_query(request), compiled.date_filter):
-            if restriction is not None:
-                docs.intersection_update(searcher.docs_for_query(restriction))
+            if restriction is not None and docs:
+                docs &= self._docsets.docs(restriction)
         docs -= columns.duplicates
         total = len(docs)
 
@@ -236,7 +232,7 @@ class Searcher:
         if relaxed is None:
             results = searcher.search(query, limit=wanted, filter=docs)
             return [(hit.docnum, hit.score) for hit in results]
-        all_words = docs.intersection(searcher.docs_for_query(query))
+        all_words = docs & self._docsets.docs(query)
         first = searcher.search(query, limit=wanted, filter=all_words) if all_words else []
         ranked = [(hit.docnum, hit.score) for hit in first]
         if len(ranked) < wanted:
@@ -252,11 +248,30 @@ class Searcher:
             top = heapq.nlargest(wanted, docs, key=lambda d: (dates[d], -d))
         else:  # undated articles last, not first
             top = heapq.nsmallest(wanted, docs, key=lambda d: (dates[d] or "~", d))
-        scores: dict[int, float] = {}
-        if not isinstance(query, Q.Every) and top:
-            scored = self._searcher.search(query, limit=len(top), filter=set(top))
-            scores = {hit.docnum: hit.score for hit in scored}
+        scored = ranking.tiers(query, None)[0]  # the same scores as a relevance search
+        scores = self._scores(scored, top) if not isinstance(query, Q.Every) and top else {}
         return [(d, scores.get(d, 0.0)) for d in top]
+
+    def _scores(self, query, docnums: list[int]) -> dict[int, float]:
+        """The scores of a few documents: a matcher skips to each one, rather than
+        scoring every match of the query to keep a handful."""
+        searcher = self._searcher
+        context = searcher.context(weighting=searcher.weighting)
+        wanted = sorted(docnums)
+        scores: dict[int, float] = {}
+        for sub, offset in searcher.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            matcher = query.matcher(sub, context)
+            for docnum in wanted:
+                if not offset <= docnum < end:
+                    continue
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum - offset:
+                    matcher.skip_to(docnum - offset)
+                if matcher.is_active() and matcher.id() == docnum - offset:
+                    scores[docnum] = matcher.score()
+        return scores
 
     def _facets(self, docs: set[int]) -> dict[str, tuple[FacetCount, ...]]:
         c = self._columns
@@ -270,15 +285,26 @@ class Searcher:
         def chronological(counter: Counter) -> tuple[FacetCount, ...]:
             return tuple(FacetCount(k, n) for k, n in sorted(counter.items(), reverse=True) if k)
 
-        topic_counts: Counter = Counter()
-        for d in docs:
-            topic_counts.update(c.topics[d])
+        if not docs:
+            pick = lambda column: ()  # noqa: E731
+        elif len(docs) == 1:
+            (only,) = docs
+            pick = lambda column: (column[only],)  # noqa: E731
+        else:
+            pick = itemgetter(*docs)  # one C call per column, not one per document
+
+        months: Counter = Counter()
+        for ordinal, n in Counter(pick(c.month)).items():
+            months[c.month_values[ordinal]] += n
+        years: Counter = Counter()
+        for month, n in months.items():
+            years[month[:4]] += n
         return {
-            "source": ranked(Counter(map(c.source.__getitem__, docs)), c.source_values),
-            "place": ranked(Counter(map(c.place.__getitem__, docs)), c.place_values),
-            "topic": ranked(topic_counts, c.topic_values),
-            "year": chronological(Counter(map(c.year.__getitem__, docs))),
-            "month": chronological(Counter(map(c.month.__getitem__, docs))),
+            "source": ranked(Counter(pick(c.source)), c.source_values),
+            "place": ranked(Counter(pick(c.place)), c.place_values),
+            "topic": ranked(Counter(chain.from_iterable(pick(c.topics))), c.topic_values),
+            "year": chronological(years),
+            "month": chronological(months),
         }
 
     def _highlight_terms(self, query: Q.Query) -> frozenset[str]:
@@ -408,10 +434,10 @@ class Searcher:
         own = self._docnum(article_id)
         started = time.perf_counter()
         query = Q.Or([Q.Term("body", w) for w in words] + [Q.Term("title", w) for w in words])
-        docs = set(self._searcher.docs_for_query(query)) if words else set()
+        docs = self._docsets.docs(query) if words else set()
         filter_query = self._filter_query(request)
         if filter_query is not None:
-            docs.intersection_update(self._searcher.docs_for_query(filter_query))
+            docs &= self._docsets.docs(filter_query)
         docs -= self._columns.duplicates
         docs.discard(own)
         offset = (max(1, request.page) - 1) * request.page_size

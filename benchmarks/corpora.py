@@ -1,0 +1,117 @@
+"""The benchmark archives, prepared once under benchmarks/.work/ from ../shared/corpus.
+
+The corpora are the publishers' copyright: they are read from ../shared and unpacked
+into the git-ignored work folder, never into the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+import shutil
+import tarfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+WORK = REPO / "benchmarks" / ".work"
+
+RSS_SIZES = {"rss100k": 100_000, "rss300k": 300_000}
+CORPORA = ("reuters", "rss100k", "rss300k")
+WIRE_FILES = 20_000  # the incremental-reindex archive
+RSS_FILE_LINES = 50_000  # one .jsonl file per this many items
+
+
+def archive(name: str) -> Path:
+    """The archive folder for a corpus name, prepared if it is not there yet."""
+    target = WORK / "archives" / name
+    done = target / ".complete"
+    if done.exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    if name == "reuters":
+        _reuters(target)
+    elif name in RSS_SIZES:
+        _rss(target, RSS_SIZES[name])
+    elif name.startswith("wire") and name[4:].isdigit():  # "wire20000": that many files
+        _wire(target, int(name[4:]))
+    else:
+        raise ValueError(f"unknown corpus {name!r}")
+    done.touch()
+    return target
+
+
+def _reuters(target: Path) -> None:
+    with tarfile.open(CORPUS / "reuters21578" / "reuters21578.tar.xz") as tar:
+        for member in tar.getmembers():
+            if member.name.endswith(".sgm"):
+                member.name = Path(member.name).name
+                tar.extract(member, target, filter="data")
+
+
+def _rss(target: Path, count: int) -> None:
+    """The first `count` items of the 2023 RSS set, in date order, as plain .jsonl files."""
+    written = 0
+    out = None
+    for month_file in sorted((CORPUS / "rss_news_2023").glob("news_2023-*.jsonl.xz")):
+        with lzma.open(month_file, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                if written == count:
+                    break
+                if written % RSS_FILE_LINES == 0:
+                    if out:
+                        out.close()
+                    out = open(target / f"rss-{written // RSS_FILE_LINES:03d}.jsonl", "w", encoding="utf-8")
+                out.write(line)
+                written += 1
+        if written == count:
+            break
+    if out:
+        out.close()
+
+
+def _wire(target: Path, count: int) -> None:
+    """`count` one-article wire-text files (the seeds' shape), made from Reuters stories."""
+    from searchkit.models import Article
+    from searchkit.readers import find_files, read_file
+
+    made = 0
+    for path, rel in find_files(archive("reuters")):
+        for item in read_file(path, rel):
+            if not isinstance(item, Article) or item.date is None:
+                continue
+            month = item.date.strftime("%B")
+            place = (item.place or "NEW YORK").replace(",", " ")
+            text = (f" date {item.date.date().isoformat()} {place}, {month} {item.date.day}. "
+                    f"/Reuters/. {item.body}\n")
+            folder = target / f"{made // 1000:03d}"
+            folder.mkdir(exist_ok=True)
+            (folder / f"{made:06d}.txt").write_text(text, encoding="utf-8")
+            made += 1
+            if made == count:
+                return
+
+
+def articles(name: str):
+    """Every Article of a corpus, read by searchkit's own readers (for the baselines)."""
+    from searchkit.models import Article
+    from searchkit.readers import find_files, read_file
+
+    for path, rel in find_files(archive(name)):
+        for item in read_file(path, rel):
+            if isinstance(item, Article):
+                yield item
+
+
+def queries() -> list[tuple[bool, str]]:
+    """(counts should agree with FTS5, query text) for the fixed query list."""
+    out = []
+    for line in (REPO / "benchmarks" / "queries.txt").read_text(encoding="utf-8").splitlines():
+        if line[:2] in ("= ", "~ "):
+            out.append((line[0] == "=", line[2:].strip()))
+    return out
+
+
+def load_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
