@@ -179,3 +179,15 @@ def test_duplicate_stories_appear_once(tmp_path):
         assert response.total == 2
         assert len({h.title for h in response.hits}) == 2
         assert sum(f.count for f in response.facets["place"]) == 2
+
+
+def test_typographic_apostrophes_stem_like_ascii_ones(tmp_path):
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    write_story(archive, "a.txt", "2023-03-01", "KYIV", "Ukraine’s grain exports rose in March.")
+    write_story(archive, "b.txt", "2023-03-02", "KYIV", "Ukraine's wheat exports fell in March.")
+    reindex(archive, tmp_path / "index")
+    with Searcher(tmp_path / "index") as searcher:
+        response = searcher.search(SearchRequest("ukraine"))
+        assert response.total == 2
+        assert {s.text for h in response.hits for s in h.snippet if s.match} == {"Ukraine’s", "Ukraine's"}

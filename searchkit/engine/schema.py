@@ -9,7 +9,7 @@ from itertools import accumulate
 
 import Stemmer
 from whoosh import columns, fields
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
 from ..models import Article
 from . import whoosh_fixes  # noqa: F401  (patches a Whoosh slow path on import)
@@ -26,10 +26,22 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+class StraightApostrophes(Filter):
+    """Typographic apostrophes as ASCII ones, so `Ukraine’s` stems to `ukrain` as
+    `Ukraine's` does, instead of staying a word of its own."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if "’" in token.text:
+                token.text = token.text.replace("’", "'")
+            yield token
+
+
 def text_analyzer():
     """Words, lower-cased, stop words dropped, stemmed: `peacekeepers` → `peacekeep`."""
     return (
         RegexTokenizer(r"\w+(?:[.'’]\w+)*")
+        | StraightApostrophes()
         | LowercaseFilter()
         | StopFilter(minsize=1)
         | StemFilter(stemfn=stem, cachesize=None)

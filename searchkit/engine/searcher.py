@@ -197,7 +197,6 @@ class Searcher:
     @_reads_index
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
-        searcher = self._searcher
         columns = self._columns
         compiled = self.parse(request.text)
         query, relaxed = compiled.query, compiled.relaxed
