@@ -152,7 +152,7 @@ def _build_generation(archive, index_dir, progress, on_problem) -> ReindexSummar
         found = _scan(archive, progress)
         summary = ReindexSummary(full=True, new=len(found))
         _write(ix, found, sorted(found), [], summary, progress, on_problem)
-        store.write_meta(gen, archive=str(archive.resolve()))
+        store.write_meta(gen, archive=str(archive.resolve()), files=store.segment_files(gen))
         store.switch_to(index_dir, gen)
     except BaseException:
         # Interrupted or failed: the old generation stays live; drop the partial one.
@@ -166,7 +166,10 @@ def _update_generation(archive, gen, progress, on_problem) -> ReindexSummary:
     try:
         ix = whoosh_index.open_dir(gen)
         _remove_writer_leftovers(ix)
+        store.check_segment_files(gen, live_segment_ids(ix))
         before, _ = indexed_files(ix)
+    except IndexDamagedError:
+        raise
     except Exception as exc:  # whoosh raises many kinds for a damaged index
         raise IndexDamagedError(
             f"the index at {gen.parent} is damaged ({type(exc).__name__}); "
@@ -182,9 +185,13 @@ def _update_generation(archive, gen, progress, on_problem) -> ReindexSummary:
     )
     if new or changed or removed:
         _write(ix, found, sorted(new + changed), changed + removed, summary, progress, on_problem)
-        store.write_meta(gen, archive=str(archive.resolve()))
+        store.write_meta(gen, archive=str(archive.resolve()), files=store.segment_files(gen))
     summary.articles = _doc_count(gen)
     return summary
+
+
+def live_segment_ids(ix) -> list[str]:
+    return [segment.segment_id() for segment in ix._segments()]
 
 
 def _remove_writer_leftovers(ix) -> None:

@@ -125,6 +125,7 @@ class Searcher:
         for _ in range(OPEN_ATTEMPTS):
             try:
                 ix = whoosh_index.open_dir(gen)
+                store.check_segment_files(gen, [s.segment_id() for s in ix._segments()])
                 searcher = ix.searcher(weighting=ranking.LuceneBM25())
                 columns = _Columns(searcher.reader())
                 docsets = DocSets(searcher, columns.date)
@@ -134,7 +135,8 @@ class Searcher:
                 # a --full reindex may also switch generations and delete this one.
                 newer = store.require_generation(self.index_dir)
                 if newer == gen:
-                    raise _damaged(self.index_dir, exc) from None
+                    damaged = exc if isinstance(exc, IndexDamagedError) else _damaged(self.index_dir, exc)
+                    raise damaged from None
                 gen = newer
         else:
             raise IndexDamagedError(f"the index at {self.index_dir} keeps changing; try again")

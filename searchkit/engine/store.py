@@ -28,6 +28,7 @@ CURRENT = "CURRENT"
 LOCK = ".reindex.lock"
 META = "searchkit.json"
 GEN_PREFIX = "gen-"
+SEGMENT_SUFFIXES = (".seg", ".pst", ".trm", ".col", ".vps", ".sto")
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -119,6 +120,35 @@ def read_meta(gen: Path) -> dict:
         return json.loads((gen / META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def segment_files(gen: Path) -> dict[str, int]:
+    """{file name: size} of the generation's segment files (Whoosh never rewrites them)."""
+    return {p.name: p.stat().st_size for p in gen.iterdir()
+            if p.is_file() and p.suffix in SEGMENT_SUFFIXES}
+
+
+def check_segment_files(gen: Path, live_segments: list[str]) -> None:
+    """Raise IndexDamagedError if a file of a live segment is missing or changed size.
+
+    Whoosh notices a truncated postings file only when a search reads it; the sizes
+    recorded after each commit catch it when the index is opened. Files of segments
+    that are no longer live (merged away) are not checked.
+    """
+    recorded = read_meta(gen).get("files", {})
+    for name, size in recorded.items():
+        if not any(name.startswith(f"{segment}.") for segment in live_segments):
+            continue
+        try:
+            actual = (gen / name).stat().st_size
+        except OSError:
+            actual = None
+        if actual != size:
+            state = "missing" if actual is None else f"{actual:,} bytes instead of {size:,}"
+            raise IndexDamagedError(
+                f"the index at {gen.parent} is damaged (segment file {name} is {state}); "
+                "run `searchkit reindex --full` to rebuild it"
+            )
 
 
 def write_meta(gen: Path, **values: object) -> None:
