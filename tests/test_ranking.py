@@ -72,3 +72,27 @@ def test_sorting_by_date_still_ignores_scores(tmp_path, sort, expected):
         {"title": "C", "body": f"Prices of oil. {FILLER}", "date": "2022-03-01"},
     ]
     assert _search(tmp_path, stories, "oil prices", sort=sort) == expected
+
+
+def test_the_fast_word_scorer_ranks_exactly_as_whoosh(tmp_path, monkeypatch):
+    """WordScorer is a shortcut for Whoosh's matcher tree: same hits, same scores."""
+    import random
+
+    rnd = random.Random(5)
+    vocab = "oil price bank rate grain export wheat gold trade deficit japan soviet stock exchange".split()
+    stories = [{"title": " ".join(rnd.choices(vocab, k=3)),
+                "body": " ".join(rnd.choices(vocab + ["the", "said", "and"], k=rnd.randint(5, 60)))}
+               for _ in range(300)]
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "wire.jsonl").write_text("".join(json.dumps(s) + "\n" for s in stories), encoding="utf-8")
+    reindex(archive, tmp_path / "index")
+    queries = ["oil", "oil price", "bank rate grain", "trade deficit japan soviet", "stock exchange said",
+               "gold gold wheat", "oil NOT bank", "wheat OR gold"]
+    with Searcher(tmp_path / "index") as searcher:
+        fast = {q: searcher.search(SearchRequest(q, page_size=50)).hits for q in queries}
+        monkeypatch.setattr(searcher._word_scorer, "top", lambda *args: None)
+        for q in queries:
+            slow = searcher.search(SearchRequest(q, page_size=50)).hits
+            assert [h.id for h in fast[q]] == [h.id for h in slow], q
+            assert [h.score for h in fast[q]] == pytest.approx([h.score for h in slow], rel=1e-6), q

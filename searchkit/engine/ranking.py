@@ -43,7 +43,7 @@ PROXIMITY_SLOP = 3
 PROXIMITY_BOOST = 0.25
 TIER_MAX_WORDS = 4
 PROXIMITY_MAX_WORDS = 8
-PROXIMITY_POOL = 200  # candidates re-ranked with the proximity bonus by the fast scorer
+PROXIMITY_POOL = 100  # candidates re-ranked with the proximity bonus by the fast scorer
 
 _QUOTED = re.compile(r'"[^"]*"')
 
@@ -282,7 +282,7 @@ class WordScorer:
         """The `wanted` best of `docs` for `query`, or None if it is not words only.
 
         A proximity bonus (AndMaybe) is left out of the fast pass; the best
-        PROXIMITY_POOL candidates are then scored exactly by `exact` and re-ranked.
+        PROXIMITY_POOL candidates then get it from `exact` and are re-ranked.
         """
         base, bonus = (query.a, query.b) if isinstance(query, Q.AndMaybe) else (query, None)
         if isinstance(base, Q.AndNot):  # NOT only removes documents; `docs` has done that
@@ -295,12 +295,38 @@ class WordScorer:
         for word in words:
             for docnum, score in self._word_scores(word).items():
                 scores[docnum] = scores.get(docnum, 0.0) + score
-        pool = wanted if bonus is None else max(wanted, PROXIMITY_POOL)
-        best = heapq.nsmallest(pool, docs, key=lambda d: (-scores.get(d, 0.0), d))
+        def order(d: int) -> tuple[float, int]:
+            return (-scores.get(d, 0.0), d)
+
         if bonus is None:
-            return [(d, scores.get(d, 0.0)) for d in best]
-        rescored = exact(query, best)
-        return sorted(((d, rescored.get(d, 0.0)) for d in best), key=lambda x: (-x[1], x[0]))[:wanted]
+            return [(d, scores.get(d, 0.0)) for d in heapq.nsmallest(wanted, docs, key=order)]
+        # The bonus can lift a document past better-scored ones, by at most `bound`:
+        # re-rank a pool of the best, grown until nothing outside it could enter.
+        ranked = sorted(docs, key=order)
+        bound = self._bonus_bound(bonus)
+        pool = max(wanted, PROXIMITY_POOL)
+        while True:
+            best = ranked[:pool]
+            bonuses = exact(bonus, best)  # AndMaybe adds the bonus clause's score where it matches
+            rescored = sorted(((d, scores.get(d, 0.0) + bonuses.get(d, 0.0)) for d in best),
+                              key=lambda x: (-x[1], x[0]))[:wanted]
+            if pool >= len(ranked) or (len(rescored) == wanted and
+                                       scores.get(ranked[pool], 0.0) + bound < rescored[-1][1]):
+                return rescored
+            pool *= 4
+
+    def _bonus_bound(self, bonus: Q.Query) -> float:
+        """An upper bound of the proximity clauses' score: each word's best BM25 in the
+        index (its highest frequency at its shortest length), times its phrase's boost."""
+        searcher = self._searcher
+        weighting = searcher.weighting
+        bound = 0.0
+        for phrase in bonus.leaves() if not bonus.is_leaf() else [bonus]:
+            for word in getattr(phrase, "words", ()):
+                if (phrase.fieldname, word) in searcher.reader():
+                    best = weighting.scorer(searcher, phrase.fieldname, word).max_quality()
+                    bound += phrase.boost * best
+        return bound
 
     def _word_scores(self, word: FieldsWord) -> dict[int, float]:
         """FieldsWord's score (see _FieldsMatcher.score) for every document holding it."""
