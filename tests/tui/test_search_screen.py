@@ -10,7 +10,7 @@ from tui_helpers import FixedApp, settle
 from searchkit.models import Article, Hit, SearchRequest, SearchResponse, Span
 from searchkit.output import MATCH_STYLE
 from searchkit.tui.screens import ReaderScreen, SearchScreen
-from searchkit.tui.widgets import FacetSidebar, QueryBox, ResultsList, StatusLine
+from searchkit.tui.widgets import QueryBox, ResultsList, StatusLine
 from searchkit.tui.widgets.facets import DateFacet, DateInput, FacetList
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
