@@ -3,8 +3,9 @@
 The query language: words, "phrases", AND/OR/NOT, field:value (source:, place:,
 topic:, title:, body:), wildcards (peace*), fuzzy words (peacekeepr~), and date
 clauses (date:2022-01, date:[2022-01-01 TO 2022-01-15], date:>2022-01-10), which
-filter the results. Words are joined by AND; the searcher ranks documents holding
-all of them first and those holding some after them.
+filter the results. Words are joined by AND, and the any-word form also matches:
+for a short query the searcher ranks documents holding all the words first
+(ranking.tiers), a long one as one list by score.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 How a search runs (see WHOOSH-NOTES for why):
 - the query is parsed once; its matches are counted without scoring, and facets are
   counted from per-generation column arrays, not from stored fields;
-- only the page of hits is scored (Whoosh's top-N collector), loaded and highlighted;
-- documents holding all the words rank above those holding only some: the all-words
-  query is ranked first, the any-word remainder after it.
+- only the page of hits is loaded and highlighted; scores come from ranking.WordScorer
+  for plain words, else from Whoosh's top-N collector;
+- for short queries, documents holding all the words rank above those holding only
+  some (ranking.tiers): the all-words query is ranked first, the remainder after it.
 """
 
 from __future__ import annotations
