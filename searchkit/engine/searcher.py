@@ -93,10 +93,22 @@ def _reads_index(method):
     Whoosh reads much of the index lazily (stored fields, postings), so a damaged
     segment can pass opening and fail only when a search reaches it; corrupt bytes
     then raise almost anything (zlib.error, EOFError, UnpicklingError, struct.error...).
+
+    A `reindex --full` may also switch generations and delete the one being read
+    (Whoosh opens some segment files only when a search first needs them): then the
+    method runs again once, on the new generation.
     """
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except UserError:
+            raise
+        except Exception as exc:
+            if self._gen == store.current_generation(self.index_dir):
+                raise _damaged(self.index_dir, exc) from None
+        self._open()
         try:
             return method(self, *args, **kwargs)
         except UserError:
