@@ -212,22 +212,16 @@ class Searcher:
     @_reads_index
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
-        columns = self._columns
         compiled = self.parse(request.text)
         query, relaxed = compiled.query, compiled.relaxed
 
-        docs = self._docsets.docs(compiled.matching)
-        for restriction in (self._filter_query(request), compiled.date_filter):
-            if restriction is not None and docs:
-                docs &= self._docsets.docs(restriction)
-        docs -= columns.duplicates
+        docs = self._restricted(self._docsets.docs(compiled.matching), request, compiled.date_filter)
         total = len(docs)
 
         sort = request.sort
         if sort == "relevance" and compiled.is_everything:
             sort = "newest"  # browsing: nothing to rank by
-        offset = (max(1, request.page) - 1) * request.page_size
-        wanted = offset + request.page_size
+        offset, wanted = _page_bounds(request)
         if offset >= total:
             page: list[tuple[int, float]] = []
         elif sort == "relevance":
@@ -241,6 +235,13 @@ class Searcher:
         suggestion = self._suggest(request, total) if total < 5 else None
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResponse(request, total, round(took_ms, 2), hits, facets, suggestion)
+
+    def _restricted(self, docs: set[int], request: SearchRequest, *more: Q.Query | None) -> set[int]:
+        """`docs` narrowed by the request's filters and any `more`, duplicates left out."""
+        for restriction in (self._filter_query(request), *more):
+            if restriction is not None and docs:
+                docs &= self._docsets.docs(restriction)
+        return docs - self._columns.duplicates
 
     def _ranked(self, query, relaxed, docs: set[int], wanted: int) -> list[tuple[int, float]]:
         """Top `wanted` by score: all-words matches first, then the rest."""
@@ -454,14 +455,10 @@ class Searcher:
         own = self._docnum(article_id)
         started = time.perf_counter()
         query = Q.Or([Q.Term("body", w) for w in words] + [Q.Term("title", w) for w in words])
-        docs = self._docsets.docs(query) if words else set()
-        filter_query = self._filter_query(request)
-        if filter_query is not None:
-            docs &= self._docsets.docs(filter_query)
-        docs -= self._columns.duplicates
+        docs = self._restricted(self._docsets.docs(query) if words else set(), request)
         docs.discard(own)
-        offset = (max(1, request.page) - 1) * request.page_size
-        page = self._ranked(query, None, docs, offset + request.page_size)[offset:]
+        offset, wanted = _page_bounds(request)
+        page = self._ranked(query, None, docs, wanted)[offset:]
         terms = frozenset(words)
         hits = tuple(self._hit(d, s, terms, request.snippet_chars) for d, s in page)
         took_ms = (time.perf_counter() - started) * 1000
@@ -498,6 +495,12 @@ def _damaged(index_dir: Path, exc: Exception) -> IndexDamagedError:
         f"the index at {index_dir} is damaged ({type(exc).__name__}: {exc}); "
         "run `searchkit reindex --full` to rebuild it"
     )
+
+
+def _page_bounds(request: SearchRequest) -> tuple[int, int]:
+    """(offset of the page's first hit, number of ranked hits needed to fill it)."""
+    offset = (max(1, request.page) - 1) * request.page_size
+    return offset, offset + request.page_size
 
 
 def _period(value: str) -> tuple[datetime, datetime]:
