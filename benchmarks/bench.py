@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import corpora  # noqa: E402
-from engines import ENGINES, Fts5, Searchkit, timed  # noqa: E402
+from engines import ENGINES, timed  # noqa: E402
 
 SORTS = ("relevance", "newest")
 

@@ -212,10 +212,8 @@ class Searcher:
     @_reads_index
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
-        compiled = self.parse(request.text)
+        compiled, docs = self._matching(request)
         query, relaxed = compiled.query, compiled.relaxed
-
-        docs = self._restricted(self._docsets.docs(compiled.matching), request, compiled.date_filter)
         total = len(docs)
 
         sort = request.sort
@@ -235,6 +233,12 @@ class Searcher:
         suggestion = self._suggest(request, total) if total < 5 else None
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResponse(request, total, round(took_ms, 2), hits, facets, suggestion)
+
+    def _matching(self, request: SearchRequest) -> tuple[CompiledQuery, set[int]]:
+        """The compiled query and every document the request matches (no scoring)."""
+        compiled = self.parse(request.text)
+        docs = self._docsets.docs(compiled.matching)
+        return compiled, self._restricted(docs, request, compiled.date_filter)
 
     def _restricted(self, docs: set[int], request: SearchRequest, *more: Q.Query | None) -> set[int]:
         """`docs` narrowed by the request's filters and any `more`, duplicates left out."""
@@ -400,17 +404,16 @@ class Searcher:
         corrected = _WORD.sub(fix, text)
         if not changed or corrected == text:
             return None
-        try:
-            better = self.search(_replace_text(request, corrected))
+        try:  # only the count matters: no ranking, snippets or facets
+            _, better = self._matching(replace(request, text=corrected))
         except QueryError:
             return None
-        return corrected if better.total > total else None
+        return corrected if len(better) > total else None
 
     # -- single articles and the whole index -------------------------------------
 
     def _docnum(self, article_id: str) -> int | None:
-        docnum = self._searcher.document_number(id=article_id)
-        return docnum
+        return self._searcher.document_number(id=article_id)
 
     @_reads_index
     def article(self, article_id: str) -> Article | None:
@@ -506,7 +509,3 @@ def _page_bounds(request: SearchRequest) -> tuple[int, int]:
 def _period(value: str) -> tuple[datetime, datetime]:
     """"2022" or "2022-01" as [start, end)."""
     return parse_user_date(value), parse_user_date(value, end=True)
-
-
-def _replace_text(request: SearchRequest, text: str) -> SearchRequest:
-    return replace(request, text=text, page=1)
