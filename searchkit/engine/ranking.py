@@ -43,7 +43,6 @@ PROXIMITY_SLOP = 3
 PROXIMITY_BOOST = 0.25
 TIER_MAX_WORDS = 4
 PROXIMITY_MAX_WORDS = 8
-PROXIMITY_POOL = 100  # candidates re-ranked with the proximity bonus by the fast scorer
 
 _QUOTED = re.compile(r'"[^"]*"')
 
@@ -281,8 +280,8 @@ class WordScorer:
             exact: Callable[[Q.Query, list[int]], dict[int, float]]) -> list[tuple[int, float]] | None:
         """The `wanted` best of `docs` for `query`, or None if it is not words only.
 
-        A proximity bonus (AndMaybe) is left out of the fast pass; the best
-        PROXIMITY_POOL candidates then get it from `exact` and are re-ranked.
+        A proximity bonus (AndMaybe) is left out of the fast pass, then added to the
+        few documents it could lift into the top (see _with_bonus).
         """
         base, bonus = (query.a, query.b) if isinstance(query, Q.AndMaybe) else (query, None)
         if isinstance(base, Q.AndNot):  # NOT only removes documents; `docs` has done that
@@ -300,33 +299,55 @@ class WordScorer:
 
         if bonus is None:
             return [(d, scores.get(d, 0.0)) for d in heapq.nsmallest(wanted, docs, key=order)]
-        # The bonus can lift a document past better-scored ones, by at most `bound`:
-        # re-rank a pool of the best, grown until nothing outside it could enter.
-        ranked = sorted(docs, key=order)
-        bound = self._bonus_bound(bonus)
-        pool = max(wanted, PROXIMITY_POOL)
-        while True:
-            best = ranked[:pool]
-            bonuses = exact(bonus, best)  # AndMaybe adds the bonus clause's score where it matches
-            rescored = sorted(((d, scores.get(d, 0.0) + bonuses.get(d, 0.0)) for d in best),
-                              key=lambda x: (-x[1], x[0]))[:wanted]
-            if pool >= len(ranked) or (len(rescored) == wanted and
-                                       scores.get(ranked[pool], 0.0) + bound < rescored[-1][1]):
-                return rescored
-            pool *= 4
+        return self._with_bonus(bonus, docs, scores, wanted, exact)
 
-    def _bonus_bound(self, bonus: Q.Query) -> float:
-        """An upper bound of the proximity clauses' score: each word's best BM25 in the
-        index (its highest frequency at its shortest length), times its phrase's boost."""
-        searcher = self._searcher
-        weighting = searcher.weighting
-        bound = 0.0
+    def _with_bonus(self, bonus: Q.Query, docs: set[int], scores: dict[int, float], wanted: int,
+                    exact: Callable[[Q.Query, list[int]], dict[int, float]]) -> list[tuple[int, float]]:
+        """The best `wanted` of `docs` once the proximity bonus is added to `scores`.
+
+        A pair's bonus in a document is its boost times what its two words score in
+        that field, or nothing when they are not both in it: that is each document's
+        ceiling, and only documents holding a pair have one. Those are given their
+        exact bonus (by `exact`, through Whoosh) most hopeful first, until none left
+        could enter the top even with its whole ceiling.
+        """
+        ceilings = self._bonus_ceilings(bonus, docs)
+        hopeful = sorted(ceilings, key=lambda d: (-(scores.get(d, 0.0) + ceilings[d]), d))
+        bonuses: dict[int, float] = {}
+
+        def final(d: int) -> float:
+            return scores.get(d, 0.0) + bonuses.get(d, 0.0)
+
+        checked, batch = 0, max(wanted, 20)
+        while checked < len(hopeful):
+            if checked:  # the `wanted`-th best so far; unchecked documents count without bonus
+                best = heapq.nlargest(wanted, map(final, docs))
+                if len(best) == wanted and \
+                        scores.get(hopeful[checked], 0.0) + ceilings[hopeful[checked]] < best[-1]:
+                    break
+            bonuses.update(exact(bonus, hopeful[checked:checked + batch]))
+            checked += batch
+            batch *= 2
+        return [(d, final(d)) for d in heapq.nsmallest(wanted, docs, key=lambda d: (-final(d), d))]
+
+    def _bonus_ceilings(self, bonus: Q.Query, docs: set[int]) -> dict[int, float]:
+        """For each of `docs` holding both words of some proximity pair in one field,
+        the most the pairs can add to its score (a hair more, against rounding)."""
+        ceilings: dict[int, float] = {}
         for phrase in bonus.leaves() if not bonus.is_leaf() else [bonus]:
-            for word in getattr(phrase, "words", ()):
-                if (phrase.fieldname, word) in searcher.reader():
-                    best = weighting.scorer(searcher, phrase.fieldname, word).max_quality()
-                    bound += phrase.boost * best
-        return bound
+            first, second = (self._field_scores(phrase.fieldname, word) for word in phrase.words)
+            for d in first.keys() & second.keys() & docs:
+                ceilings[d] = ceilings.get(d, 0.0) + phrase.boost * (first[d] + second[d])
+        return {d: c * (1 + 1e-9) for d, c in ceilings.items()}
+
+    def _field_scores(self, fieldname: str, text: str) -> dict[int, float]:
+        """A word's BM25 in one field (as LuceneBM25 scores a Term) for every document holding it."""
+        searcher = self._searcher
+        idf = searcher.idf(fieldname, text)
+        per_length = K1 * B / (searcher.avg_field_length(fieldname) or 1.0)
+        lengths = self._doc_lengths((fieldname,))
+        return {d: idf * w * (K1 + 1.0) / (w + K1 * (1.0 - B) + per_length * lengths[d])
+                for d, w in self._postings(fieldname, text)}
 
     def _word_scores(self, word: FieldsWord) -> dict[int, float]:
         """FieldsWord's score (see _FieldsMatcher.score) for every document holding it."""
