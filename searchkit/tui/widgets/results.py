@@ -72,6 +72,8 @@ class ResultsList(OptionList):
         if self._waiting or len(self.hits) >= self.total or not self.hits:
             return
         cursor = self.highlighted or 0
+        if cursor == 0 and self.scroll_y == 0:
+            return  # a new list: its first paint comes first, more once the person moves
         near_cursor = cursor >= len(self.hits) - PAGE_IN_MARGIN
         near_bottom = self.scroll_y >= self.max_scroll_y - self.size.height
         if near_cursor or near_bottom:
