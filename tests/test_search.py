@@ -191,3 +191,29 @@ def test_typographic_apostrophes_stem_like_ascii_ones(tmp_path):
         response = searcher.search(SearchRequest("ukraine"))
         assert response.total == 2
         assert {s.text for h in response.hits for s in h.snippet if s.match} == {"Ukraine’s", "Ukraine's"}
+
+
+def test_postings_kept_between_searches_never_go_stale(archive, tmp_path, monkeypatch):
+    """Posting lists are kept per index generation: a reindex shows at once, and a
+    budget too small to keep anything gives the same answers."""
+    import json
+
+    from searchkit.engine import postings
+
+    index_dir = tmp_path / "index"
+    reindex(archive, index_dir)
+    with Searcher(index_dir) as searcher:
+        assert searcher.search(SearchRequest("peacekeepers")).total == 2
+        story = {"title": "Peacekeepers leave", "text": "The peacekeepers left Almaty.", "date": "2022-01-20"}
+        (archive / "more.jsonl").write_text(json.dumps(story) + "\n", encoding="utf-8")
+        reindex(archive, index_dir)
+        assert searcher.refresh()
+        kept = {q: searcher.search(SearchRequest(q)) for q in
+                ["peacekeepers", "peacekeepers Almaty", "Kazakhstan OR Belarus", "president"]}
+        assert kept["peacekeepers"].total == 3
+    monkeypatch.setattr(postings.PostingLists.__init__, "__defaults__", (1,))
+    with Searcher(index_dir) as searcher:
+        for q, response in kept.items():
+            again = searcher.search(SearchRequest(q))
+            assert ids(again) == ids(response) and again.total == response.total, q
+            assert [h.score for h in again.hits] == pytest.approx([h.score for h in response.hits]), q

@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterable
 from whoosh import query as Q
 from whoosh.matching.wrappers import FilterMatcher
 
+from .postings import PostingLists
+
 
 class DocSets:
     """Matching-document sets for one searcher (one index generation)."""
 
-    def __init__(self, searcher, dates: list[str]) -> None:
+    def __init__(self, searcher, dates: list[str], postings: PostingLists) -> None:
         self._searcher = searcher
+        self._postings_of = postings
         self._reader = reader = searcher.reader()
         self._segments = reader.leaf_readers()  # [(segment reader, docnum offset)]
         self._size = reader.doc_count_all()
@@ -88,7 +91,7 @@ class DocSets:
         return result
 
     def _term(self, fieldname: str, text) -> set[int]:
-        return self._postings(fieldname, lambda segment: (text,))
+        return set(self._postings_of.get(fieldname, text)[0])
 
     def _postings(self, fieldname: str, words: Callable[[object], Iterable]) -> set[int]:
         """Documents holding any of `words(segment)` in `fieldname`, over all segments."""

@@ -31,6 +31,7 @@ from ..errors import IndexDamagedError, QueryError, UserError
 from ..models import Article, FacetCount, Hit, IndexStats, SearchRequest, SearchResponse, Span
 from . import ranking, snippets, store
 from .docsets import DocSets
+from .postings import PostingLists
 from .querying import TEXT_FIELDS, CompiledQuery, compile_query, make_parser
 from .schema import MULTI_SEP, column_values, stem
 
@@ -141,7 +142,8 @@ class Searcher:
                 store.check_segment_files(gen, [s.segment_id() for s in ix._segments()])
                 searcher = ix.searcher(weighting=ranking.LuceneBM25())
                 columns = _Columns(searcher.reader())
-                docsets = DocSets(searcher, columns.date)
+                postings = PostingLists(searcher.reader())
+                docsets = DocSets(searcher, columns.date, postings)
                 break
             except Exception as exc:  # whoosh raises many kinds for missing/truncated files
                 # Whoosh retries by itself when a commit deletes files as it opens them;
@@ -155,7 +157,7 @@ class Searcher:
             raise IndexDamagedError(f"the index at {self.index_dir} keeps changing; try again")
         self.close()
         self._gen, self._searcher, self._columns, self._docsets = gen, searcher, columns, docsets
-        self._word_scorer = ranking.WordScorer(searcher)
+        self._word_scorer = ranking.WordScorer(searcher, postings)
         self._parser = make_parser(ix.schema)
         self.archive_dir = store.read_meta(gen).get("archive")
 
@@ -170,12 +172,13 @@ class Searcher:
             try:
                 searcher = self._searcher.refresh()
                 columns = _Columns(searcher.reader())
-                docsets = DocSets(searcher, columns.date)
+                postings = PostingLists(searcher.reader())
+                docsets = DocSets(searcher, columns.date, postings)
             except Exception:
                 self._open()
                 return True
             self._searcher, self._columns, self._docsets = searcher, columns, docsets
-            self._word_scorer = ranking.WordScorer(searcher)
+            self._word_scorer = ranking.WordScorer(searcher, postings)
             return True
         return False
 

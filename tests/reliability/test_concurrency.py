@@ -69,8 +69,8 @@ def test_second_reindex_waits_then_says_another_is_running(indexed) -> None:
                 reindex(archive, index_dir, wait_seconds=0.2)
             except IndexBusyError:
                 pass
-            else:  # it can only have run if the first one finished meanwhile
-                assert first.poll() is not None
+            else:  # only possible once the first let go of the lock, as its last act
+                assert first.wait(timeout=10) == 0
     finally:
         out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
