@@ -88,7 +88,8 @@ def test_the_fast_word_scorer_ranks_exactly_as_whoosh(tmp_path, monkeypatch):
     (archive / "wire.jsonl").write_text("".join(json.dumps(s) + "\n" for s in stories), encoding="utf-8")
     reindex(archive, tmp_path / "index")
     queries = ["oil", "oil price", "bank rate grain", "trade deficit japan soviet", "stock exchange said",
-               "gold gold wheat", "oil NOT bank", "wheat OR gold"]
+               "gold gold wheat", "oil NOT bank", "wheat OR gold",
+               "oil price bank rate grain export wheat gold trade deficit"]  # feedback re-ranks
     with Searcher(tmp_path / "index") as searcher:
         fast = {q: searcher.search(SearchRequest(q, page_size=50)).hits for q in queries}
         monkeypatch.setattr(searcher._word_scorer, "top", lambda *args: None)
@@ -96,3 +97,42 @@ def test_the_fast_word_scorer_ranks_exactly_as_whoosh(tmp_path, monkeypatch):
             slow = searcher.search(SearchRequest(q, page_size=50)).hits
             assert [h.id for h in fast[q]] == [h.id for h in slow], q
             assert [h.score for h in fast[q]] == pytest.approx([h.score for h in slow], rel=1e-6), q
+
+
+# A long request, as a person writes one: feedback learns from its best documents.
+REQUEST = "reports on failed wheat harvests in southern provinces during the long drought"
+DROUGHT_STORIES = [
+    *({"title": f"Drought ruins wheat harvest in {place}",
+       "body": f"The long drought ruined the wheat harvest in {place} and the southern provinces; "
+               f"locusts and failed irrigation made it worse. Locusts, irrigation. {FILLER}"}
+      for place in ("Kherson", "Odesa", "Mykolaiv", "Zaporizhzhia", "Crimea")),
+    {"title": "Irrigation canals against locusts",  # on topic, only one word of the request
+     "body": f"Farmers dug irrigation canals and fought locusts again, as in past reports. {FILLER}"},
+    {"title": "Company filings",  # off topic, one word of the request, in a shorter story
+     "body": "Companies filed their annual reports late this year."},
+    {"title": "Locust swarms", "body": f"Irrigation and locusts, nothing else. {FILLER}"},  # no word of it
+    *({"title": f"Briefing {n}", "body": f"Item {n}. {FILLER}"} for n in range(30)),  # the rest of the wire
+]
+
+
+def test_feedback_lifts_a_document_on_the_topic_of_a_long_request(tmp_path, monkeypatch):
+    from searchkit.engine import ranking
+
+    with_feedback = _search(tmp_path / "a", DROUGHT_STORIES, REQUEST, page_size=20)
+    assert with_feedback.index("Irrigation canals against locusts") < with_feedback.index("Company filings")
+    # Feedback only reorders the request's matches: a story sharing none of its words is no hit.
+    assert "Locust swarms" not in with_feedback and len(with_feedback) == 7, with_feedback
+
+    monkeypatch.setattr(ranking, "FEEDBACK_MIN_WORDS", 100)
+    without = _search(tmp_path / "b", DROUGHT_STORIES, REQUEST, page_size=20)
+    assert without.index("Company filings") < without.index("Irrigation canals against locusts")
+    assert sorted(without) == sorted(with_feedback)
+
+
+@pytest.mark.parametrize("query", ["wheat locusts", "failed wheat harvests southern provinces long drought"])
+def test_short_queries_are_not_reranked_by_feedback(tmp_path, monkeypatch, query):
+    from searchkit.engine import ranking
+
+    default = _search(tmp_path / "a", DROUGHT_STORIES, query, page_size=20)
+    monkeypatch.setattr(ranking, "FEEDBACK_MIN_WORDS", 100)
+    assert _search(tmp_path / "b", DROUGHT_STORIES, query, page_size=20) == default

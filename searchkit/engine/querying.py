@@ -21,7 +21,7 @@ from ..errors import QueryError, UserError
 from . import ranking
 
 TEXT_FIELDS = ("title", "body")
-TITLE_BOOST = 1.5  # measured: benchmarks/relevance.py (see engine/ranking.py)
+TITLE_BOOST = 1.75  # measured: benchmarks/relevance.py (see engine/ranking.py)
 FIELD_ALIASES = {"topics": ["topic"], "body": ["text"]}
 KNOWN_FIELDS = {"title", "body", "text", "source", "place", "topic", "topics", "date"}
 

@@ -9,7 +9,16 @@ benchmarks/RESULTS.md). What the defaults are, and why:
 - Query-term frequency: Whoosh's parser keeps each word once; a word typed twice
   counts twice here (its clause is boosted by its count), as in Lucene.
 - Headline and text are scored as one document (BM25F, see FieldsWord), a headline
-  occurrence of a word counting TITLE_BOOST (in querying.py) times a text one.
+  occurrence of a word counting TITLE_BOOST (in querying.py, 1.75) times a text one,
+  each field's frequency normalised by its own length against its average (b = 0.6
+  for headlines, B = 0.5 for text), then saturated once with K1 = 2.0. Normalising
+  the two fields' summed length instead (as before 2026-11-22, with k1 1.5, b .75,
+  headline x1.5: .360 mean MAP) let short headline-only records (CACM) and long
+  headlines (LISA) distort scores, and spoiled feedback: with it, CACM fell to .29.
+  Measured with feedback (mean MAP; CACM, ADI, LISA): k1 1.5, b .75, headline .75,
+  x1.5 .374 (.341, .396, .361); k1 2.0, b .5, headline .6, x1.75 .376 (.349, .403,
+  .362). LISA moves by .008 between neighbouring headline b (.5 .353, .6 .362, .75
+  .353, .9 .362): its 35 requests make it noisy.
 - Proximity: for a query of at most PROXIMITY_MAX_WORDS words, a document where two
   consecutive query words stand within PROXIMITY_SLOP positions of each other, in
   order, earns PROXIMITY_BOOST times their scores again, so "stock exchange" outranks
@@ -20,6 +29,13 @@ benchmarks/RESULTS.md). What the defaults are, and why:
   a longer query is ranked as one list by score, since a document holding every word
   of a twenty-word request hardly exists and the strict tier then only adds noise.
   Measured: tiering at 4 words .3565 mean MAP, no tier at all .3562.
+- Pseudo-relevance feedback (RM3, with_feedback) for requests of FEEDBACK_MIN_WORDS
+  words or more: the FEEDBACK_TERMS words most typical of the FEEDBACK_DOCS best
+  documents are added, with FEEDBACK_SHARE of the weight, and the request's matches
+  ranked again. It lifts CRAN, CISI and MED by .02-.03 MAP; more of it hurts CACM and
+  ADI (share .5, 20 words from 10 documents: cacm .295, adi .376); measured at k1 1.5:
+  share .2, 10 words, 5 documents .374 mean; 3 documents .368; 20 words .370; share
+  .3 .372; words chosen by weight x idf instead .373. Short queries are left alone.
 """
 
 from __future__ import annotations
@@ -38,12 +54,17 @@ from whoosh.util.numeric import byte_to_length
 
 from .postings import PostingLists
 
-K1 = 1.5  # 1.2 (Lucene's) measured .356 mean MAP on the six collections, 1.5 .360
-B = 0.75
+K1 = 2.0
+B = 0.5
+FIELD_B = {"title": 0.6}  # length normalisation per field in FieldsWord; others get B
 PROXIMITY_SLOP = 3
 PROXIMITY_BOOST = 0.25
 TIER_MAX_WORDS = 4
 PROXIMITY_MAX_WORDS = 8
+FEEDBACK_MIN_WORDS = PROXIMITY_MAX_WORDS + 1  # requests this long are re-ranked by feedback
+FEEDBACK_DOCS = 5  # the best documents of the first ranking that feedback learns from
+FEEDBACK_TERMS = 10  # the words it adds
+FEEDBACK_SHARE = 0.2  # of the expanded request's weight, the share of the added words
 
 _QUOTED = re.compile(r'"[^"]*"')
 
@@ -84,13 +105,14 @@ class _BM25Scorer(WeightLengthScorer):
 class FieldsWord(Q.Or):
     """One word searched in several fields, scored as BM25F: one saturated score.
 
-    The word's frequencies in the fields are added (each times its field's boost) and
-    saturated once, against the document's length over those fields and with the idf
-    of the documents holding it in any field. Summing per-field BM25 scores instead
-    would count a word in both headline and text twice and give headline words the
-    idf of a short field. That document frequency is taken as the largest of the
-    fields' (as Lucene's CombinedFieldQuery does): counting the union exactly would
-    walk every posting of the word on every search.
+    The word's frequency in each field is normalised by that field's length (against
+    the field's average, with the field's b from FIELD_B), times the field's boost;
+    these are added and saturated once (see bm25f), with the idf of the documents
+    holding the word in any field. Summing per-field BM25 scores instead would count a
+    word in both headline and text twice and give headline words the idf of a short
+    field. That document frequency is taken as the largest of the fields' (as Lucene's
+    CombinedFieldQuery does): counting the union exactly would walk every posting of
+    the word on every search.
     """
 
     def matcher(self, searcher, context=None):
@@ -100,22 +122,42 @@ class FieldsWord(Q.Or):
         if not parts:
             return matching.NullMatcher()
         parent = searcher.get_parent()  # collection statistics come from the top searcher
-        held = max(parent.doc_frequency(t.fieldname, t.text) for t in self.subqueries)
-        total = parent.doc_count_all()
-        idf = log(1.0 + (total - held + 0.5) / (held + 0.5))
-        avg_length = sum(parent.avg_field_length(t.fieldname) or 0.0 for t in self.subqueries) or 1.0
-        fields = [t.fieldname for t in self.subqueries]
         reader = searcher.reader()
-        return _FieldsMatcher(parts, self.boost * idf, fields, avg_length,
+        fields = {t.fieldname: _FieldNorm(parent, t.fieldname) for t in self.subqueries}
+        return _FieldsMatcher(parts, self.boost * fields_idf(parent, self.subqueries), fields,
                               lambda docid, field: reader.doc_field_length(docid, field, 0) or 0)
+
+
+def fields_idf(searcher, terms) -> float:
+    """Lucene's idf of a word over several fields, taking the largest document frequency."""
+    held = max(searcher.doc_frequency(t.fieldname, t.text) for t in terms)
+    total = searcher.doc_count_all()
+    return log(1.0 + (total - held + 0.5) / (held + 0.5))
+
+
+class _FieldNorm:
+    """BM25's length normalisation in one field: tf / (1 - b + b * length / average)."""
+
+    def __init__(self, searcher, fieldname: str) -> None:
+        b = FIELD_B.get(fieldname, B)
+        self.base = 1.0 - b
+        self.per_length = b / (searcher.avg_field_length(fieldname) or 1.0)
+
+    def __call__(self, tf: float, length: float) -> float:
+        return tf / (self.base + self.per_length * length)
+
+
+def bm25f(weight: float, tf: float) -> float:
+    """A word's score from its length-normalised, boosted frequency summed over fields."""
+    return weight * tf * (K1 + 1.0) / (tf + K1)
 
 
 class _FieldsMatcher(matching.Matcher):
     """The union of one word's postings in several fields, scored by FieldsWord's rule."""
 
-    def __init__(self, parts, weight, fields, avg_length, field_length) -> None:
+    def __init__(self, parts, weight, fields, field_length) -> None:
         self._parts, self._weight, self._fields = parts, weight, fields
-        self._avg_length, self._field_length = avg_length, field_length
+        self._field_length = field_length
 
     def _active(self):
         return [m for _, _, m in self._parts if m.is_active()]
@@ -145,7 +187,7 @@ class _FieldsMatcher(matching.Matcher):
 
     def copy(self):
         parts = [(f, boost, m.copy()) for f, boost, m in self._parts]
-        return _FieldsMatcher(parts, self._weight, self._fields, self._avg_length, self._field_length)
+        return _FieldsMatcher(parts, self._weight, self._fields, self._field_length)
 
     def supports(self, astype) -> bool:
         return all(m.supports(astype) for _, _, m in self._parts)
@@ -162,11 +204,11 @@ class _FieldsMatcher(matching.Matcher):
 
     def score(self) -> float:
         docid = self.id()
-        tf = sum(boost * m.weight() for _, boost, m in self._parts
-                 if m.is_active() and m.id() == docid)
-        length = sum(self._field_length(docid, field) for field in self._fields)
-        norm = K1 * (1.0 - B + B * length / self._avg_length)
-        return self._weight * tf * (K1 + 1.0) / (tf + norm)
+        tf = 0.0
+        for field, boost, m in self._parts:
+            if m.is_active() and m.id() == docid:
+                tf += boost * self._fields[field](m.weight(), self._field_length(docid, field))
+        return bm25f(self._weight, tf)
 
 
 def fielded(query: Q.Query) -> Q.Query:
@@ -256,6 +298,53 @@ def with_proximity(query: Q.Query) -> Q.Query:
     if not pairs or PROXIMITY_BOOST <= 0:
         return query
     return Q.AndMaybe(query, Q.Or(pairs))
+
+
+def feedback_base(query: Q.Query) -> list[FieldsWord] | None:
+    """The word clauses feedback would expand in a scored query (from `tiers`), or None.
+
+    Only a long request of plain words qualifies: a natural-language request, ranked as
+    one list by score, where a word the top documents share is likely on its topic.
+    """
+    base = query.a if isinstance(query, Q.AndNot) else query
+    words = getattr(base, "subqueries", None)
+    if type(base) is not Q.Or or not words or len(words) < FEEDBACK_MIN_WORDS \
+            or not all(isinstance(w, FieldsWord) for w in words):
+        return None
+    return list(words)
+
+
+def with_feedback(query: Q.Query, top: list[tuple[list[str], float]]) -> Q.Query:
+    """`query` (see feedback_base) expanded with the words of its best documents (RM3).
+
+    `top` holds each of the best documents' analysed words with its first score. A
+    word weighs what it is of each document's words, times that document's score,
+    summed; the FEEDBACK_TERMS heaviest share FEEDBACK_SHARE of the expanded query's
+    weight. The documents searched are not changed (the searcher ranks the request's
+    matches), only their order.
+    """
+    words = feedback_base(query)
+    if words is None or not top:
+        return query
+    weights: Counter[str] = Counter()
+    for tokens, score in top:
+        for word, n in Counter(tokens).items():
+            weights[word] += score * n / len(tokens)
+    chosen = weights.most_common(FEEDBACK_TERMS)
+    total = sum(w for _, w in chosen)
+    if total <= 0:
+        return query
+    typed = sum(w.boost for w in words)
+    scale = typed * FEEDBACK_SHARE / (1.0 - FEEDBACK_SHARE) / total
+    boosts = {word_of(w): w.boost for w in words}
+    for word, weight in chosen:
+        boosts[word] = boosts.get(word, 0.0) + weight * scale
+    template = words[0]
+    expanded = Q.Or([
+        FieldsWord([Q.Term(t.fieldname, word, boost=t.boost) for t in template.subqueries], boost=boost)
+        for word, boost in boosts.items()
+    ])
+    return Q.AndNot(expanded, query.b) if isinstance(query, Q.AndNot) else expanded
 
 
 def _terms(clause: Q.Query) -> list[Q.Term]:
@@ -355,21 +444,17 @@ class WordScorer:
         """FieldsWord's score (see _FieldsMatcher.score) for every document holding it."""
         searcher = self._searcher
         terms = list(word.subqueries)
-        fields = tuple(t.fieldname for t in terms)
         tf: dict[int, float] = {}
         for t in terms:
+            norm = _FieldNorm(searcher, t.fieldname)
+            base, per_length = norm.base, norm.per_length
+            lengths = self._doc_lengths((t.fieldname,))
             for docnum, weight in self._postings(t.fieldname, t.text):
-                tf[docnum] = tf.get(docnum, 0.0) + t.boost * weight
+                tf[docnum] = tf.get(docnum, 0.0) + t.boost * (weight / (base + per_length * lengths[docnum]))
         if not tf:
             return {}
-        held = max(searcher.doc_frequency(t.fieldname, t.text) for t in terms)
-        total = searcher.doc_count_all()
-        weight = word.boost * log(1.0 + (total - held + 0.5) / (held + 0.5))
-        avg_length = sum(searcher.avg_field_length(f) or 0.0 for f in fields) or 1.0
-        lengths = self._doc_lengths(fields)
-        k1_plus = K1 + 1.0
-        base, per_length = K1 * (1.0 - B), K1 * B / avg_length
-        return {d: weight * f * k1_plus / (f + base + per_length * lengths[d]) for d, f in tf.items()}
+        weight = word.boost * fields_idf(searcher, terms)
+        return {d: bm25f(weight, f) for d, f in tf.items()}
 
     def _postings(self, fieldname: str, text: str) -> Iterator[tuple[int, float]]:
         """(document number, weight) of one term over all segments, deletions included."""

@@ -226,7 +226,8 @@ class Searcher:
         if offset >= total:
             page: list[tuple[int, float]] = []
         elif sort == "relevance":
-            page = self._ranked(*ranking.tiers(query, relaxed), docs, wanted)[offset:wanted]
+            first, rest = ranking.tiers(query, relaxed)
+            page = self._ranked(self._with_feedback(first, docs), rest, docs, wanted)[offset:wanted]
         else:
             page = self._by_date(query, docs, wanted, newest=(sort == "newest"))[offset:wanted]
 
@@ -261,6 +262,21 @@ class Searcher:
             if rest:
                 ranked += self._top(relaxed, rest, wanted - len(all_words))
         return ranked
+
+    def _with_feedback(self, query, docs: set[int]):
+        """A long plain-word request expanded with the words of its best documents
+        (ranking.with_feedback); any other query as it is."""
+        if ranking.feedback_base(query) is None:
+            return query
+        analyzer = self._searcher.schema["body"].analyzer
+        top = []
+        for docnum, score in self._top(query, docs, ranking.FEEDBACK_DOCS):
+            fields = self._searcher.stored_fields(docnum)
+            text = f"{fields.get('title', '')}\n{fields.get('body', '')}"
+            tokens = [token.text for token in analyzer(text)]
+            if tokens:
+                top.append((tokens, score))
+        return ranking.with_feedback(query, top)
 
     def _top(self, query, docs: set[int], wanted: int) -> list[tuple[int, float]]:
         """The best `wanted` of `docs` by score: the fast word scorer, else Whoosh's."""
