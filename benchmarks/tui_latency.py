@@ -81,6 +81,7 @@ async def measure(index_dir: Path, size: tuple[int, int]) -> tuple[list[float], 
             if places.option_count:
                 places.focus()
                 places.highlighted = 0
+                await pilot.pause(0.3)  # a person looks before pressing: the focus change is painted
                 started = time.perf_counter()
                 await pilot.press("enter")
                 await settle(pilot, screen)

@@ -34,7 +34,7 @@ from ..messages import (
 )
 from ..widgets import FacetSidebar, QueryBox, ResultsList, StatusLine
 
-TYPING_PAUSE = 0.04  # seconds of quiet after a keystroke before searching
+TYPING_PAUSE = 0.04  # seconds of quiet before searching, when keys come faster than results
 MIN_PAGE_SIZE = 10
 PROGRESS_EVERY = 0.1  # seconds between progress updates sent from the indexer
 
@@ -119,7 +119,11 @@ class SearchScreen(Screen):
         )
 
     def search_soon(self) -> None:
-        """Search once typing pauses."""
+        """Search for what was just typed: at once if nothing is under way, else once
+        typing pauses, so a burst of keys (fast typing, a paste) costs one search."""
+        if self.settled:
+            self.search_now()
+            return
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(TYPING_PAUSE, self.search_now)
@@ -151,13 +155,14 @@ class SearchScreen(Screen):
         if message.seq != self.seq:
             return  # an older search finishing late
         results = self.query_one(ResultsList)
-        if message.append:
-            results.append(message.response)
-        else:
-            results.show(message.response)
-            self.query_one(FacetSidebar).update_counts(message.response.facets)
-            self.response = message.response
-            self.query_one(StatusLine).show_response(message.response, self.like[1] if self.like else None)
+        with self.app.batch_update():  # one repaint for the list, the counts and the status
+            if message.append:
+                results.append(message.response)
+            else:
+                results.show(message.response)
+                self.query_one(FacetSidebar).update_counts(message.response.facets)
+                self.response = message.response
+                self.query_one(StatusLine).show_response(message.response, self.like[1] if self.like else None)
         self.call_after_refresh(self._painted, message.seq)
 
     def on_search_failed(self, message: SearchFailed) -> None:
