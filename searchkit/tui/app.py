@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
+from . import collector
 from .backend import Backend
 from .screens import HelpScreen, SearchScreen
 
@@ -39,4 +40,5 @@ class SearchApp(App[None]):
             self.push_screen(HelpScreen())
 
     def on_unmount(self) -> None:
+        collector.thaw()
         self.backend.close()

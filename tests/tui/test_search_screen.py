@@ -269,3 +269,16 @@ async def test_escape_sequences_reaching_the_ui_are_shown_inert(tiny):
         assert "[red]x[/red] ^[[2J^[]52;c;aGk=^G <U+202E>evil" in reader.query_one("#body").text.plain
         svg = app.export_screenshot()
         assert "^[[2J" in svg and "\x1b" not in svg and "\u202e" not in svg
+
+
+async def test_the_open_index_is_kept_out_of_garbage_collection_until_the_app_ends(tiny):
+    """What lives as long as the app is frozen out of the collector (its full passes
+    cost 100 ms and more mid-keystroke); nothing stays frozen after the app ends."""
+    import gc
+
+    app = FixedApp(*tiny)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert gc.get_freeze_count() > 0
+        assert gc.is_tracked(screen) and screen not in gc.get_objects()  # frozen with the rest
+    assert gc.get_freeze_count() == 0

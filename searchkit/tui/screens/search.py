@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 from ...errors import UserError
 from ...models import SORT_ORDERS, ReindexProgress, SearchRequest, SearchResponse
 from ...safe import printable
+from .. import collector
 from ..backend import Backend
 from ..messages import (
     FacetsChanged,
@@ -63,6 +64,7 @@ class SearchScreen(Screen):
         self.response: SearchResponse | None = None  # the first page on screen
         self.ready = False  # an index is open
         self._timer: Timer | None = None
+        self._idle_timer: Timer | None = None
         self._request = SearchRequest()
 
     def compose(self) -> ComposeResult:
@@ -99,6 +101,7 @@ class SearchScreen(Screen):
 
     def _index_ready(self) -> None:
         self.ready = True
+        collector.freeze_long_lived()
         self.search_now()
 
     # Searching ---------------------------------------------------------------------
@@ -174,6 +177,9 @@ class SearchScreen(Screen):
     def _painted(self, seq: int) -> None:
         self.shown_seq = seq
         self.shown_at = time.perf_counter()
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+        self._idle_timer = self.set_timer(collector.IDLE_SECONDS, collector.collect)
 
     def on_results_list_need_more(self, message: ResultsList.NeedMore) -> None:
         request = replace(self._request, page=message.page)
@@ -291,6 +297,7 @@ class SearchScreen(Screen):
 
     def on_reindex_finished(self, message: ReindexFinished) -> None:
         self.query_one("#progress").display = False
+        collector.freeze_long_lived()  # the index a reindex replaced goes, the new one stays
         if message.summary is None:
             self.query_one(StatusLine).show_error(message.error or "reindex failed")
             return
