@@ -40,10 +40,11 @@ benchmarks/RESULTS.md). What the defaults are, and why:
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from math import log
 
 from whoosh import matching
@@ -367,8 +368,7 @@ class WordScorer:
         self._segments = searcher.reader().leaf_readers()  # [(segment reader, offset)]
         self._lengths: dict[tuple[str, ...], list[int]] = {}
 
-    def top(self, query: Q.Query, docs: set[int], wanted: int,
-            exact: Callable[[Q.Query, list[int]], dict[int, float]]) -> list[tuple[int, float]] | None:
+    def top(self, query: Q.Query, docs: set[int], wanted: int) -> list[tuple[int, float]] | None:
         """The `wanted` best of `docs` for `query`, or None if it is not words only.
 
         A proximity bonus (AndMaybe) is left out of the fast pass, then added to the
@@ -390,20 +390,24 @@ class WordScorer:
 
         if bonus is None:
             return [(d, scores.get(d, 0.0)) for d in heapq.nsmallest(wanted, docs, key=order)]
-        return self._with_bonus(bonus, docs, scores, wanted, exact)
+        return self._with_bonus(bonus, docs, scores, wanted)
 
-    def _with_bonus(self, bonus: Q.Query, docs: set[int], scores: dict[int, float], wanted: int,
-                    exact: Callable[[Q.Query, list[int]], dict[int, float]]) -> list[tuple[int, float]]:
+    def _with_bonus(self, bonus: Q.Query, docs: set[int], scores: dict[int, float],
+                    wanted: int) -> list[tuple[int, float]]:
         """The best `wanted` of `docs` once the proximity bonus is added to `scores`.
 
         A pair's bonus in a document is its boost times what its two words score in
-        that field, or nothing when they are not both in it: that is each document's
-        ceiling, and only documents holding a pair have one. Those are given their
-        exact bonus (by `exact`, through Whoosh) most hopeful first, until none left
-        could enter the top even with its whole ceiling.
+        that field when they stand close (Whoosh's Phrase with PROXIMITY_SLOP, see
+        with_proximity), else nothing. That score is each document's ceiling, and only
+        documents holding a pair have one. Those are checked for closeness most
+        hopeful first, until none left could enter the top even with its whole ceiling.
         """
-        ceilings = self._bonus_ceilings(bonus, docs)
-        hopeful = sorted(ceilings, key=lambda d: (-(scores.get(d, 0.0) + ceilings[d]), d))
+        pairs = self._pairs(bonus, docs)
+        ceilings: dict[int, float] = {}
+        for _, _, _, scored in pairs:
+            for d, score in scored.items():
+                ceilings[d] = ceilings.get(d, 0.0) + score
+        hopeful = sorted(ceilings, key=lambda d: (-(scores.get(d, 0.0) + ceilings[d] * (1 + 1e-9)), d))
         bonuses: dict[int, float] = {}
 
         def final(d: int) -> float:
@@ -413,23 +417,58 @@ class WordScorer:
         while checked < len(hopeful):
             if checked:  # the `wanted`-th best so far; unchecked documents count without bonus
                 best = heapq.nlargest(wanted, map(final, docs))
-                if len(best) == wanted and \
-                        scores.get(hopeful[checked], 0.0) + ceilings[hopeful[checked]] < best[-1]:
+                d = hopeful[checked]
+                if len(best) == wanted and scores.get(d, 0.0) + ceilings[d] * (1 + 1e-9) < best[-1]:
                     break
-            bonuses.update(exact(bonus, hopeful[checked:checked + batch]))
+            for d, bonus_score in self._bonuses(pairs, sorted(hopeful[checked:checked + batch])).items():
+                bonuses[d] = bonus_score
             checked += batch
             batch *= 2
         return [(d, final(d)) for d in heapq.nsmallest(wanted, docs, key=lambda d: (-final(d), d))]
 
-    def _bonus_ceilings(self, bonus: Q.Query, docs: set[int]) -> dict[int, float]:
-        """For each of `docs` holding both words of some proximity pair in one field,
-        the most the pairs can add to its score (a hair more, against rounding)."""
-        ceilings: dict[int, float] = {}
+    def _pairs(self, bonus: Q.Query, docs: set[int]) -> list[tuple[str, str, str, dict[int, float]]]:
+        """(field, first word, second word, {document: the pair's bonus if close}) for
+        each proximity pair, over the `docs` holding both words in that field."""
+        pairs = []
         for phrase in bonus.leaves() if not bonus.is_leaf() else [bonus]:
-            first, second = (self._field_scores(phrase.fieldname, word) for word in phrase.words)
-            for d in first.keys() & second.keys() & docs:
-                ceilings[d] = ceilings.get(d, 0.0) + phrase.boost * (first[d] + second[d])
-        return {d: c * (1 + 1e-9) for d, c in ceilings.items()}
+            first, second = phrase.words
+            a, b = (self._field_scores(phrase.fieldname, word) for word in phrase.words)
+            scored = {d: phrase.boost * (a[d] + b[d]) for d in a.keys() & b.keys() & docs}
+            pairs.append((phrase.fieldname, first, second, scored))
+        return pairs
+
+    def _bonuses(self, pairs, docnums: list[int]) -> dict[int, float]:
+        """The proximity bonus of each of `docnums` (ascending): the pairs whose first
+        word stands 1 to PROXIMITY_SLOP positions before the second, as Whoosh's
+        SpanNear2 (ordered, mindist 1) decides it."""
+        bonuses: dict[int, float] = {}
+        for fieldname, first, second, scored in pairs:
+            wanted = [d for d in docnums if d in scored]
+            before = self._positions(fieldname, first, wanted)
+            after = self._positions(fieldname, second, wanted)
+            for d in wanted:
+                if _close(before.get(d, ()), after.get(d, ())):
+                    bonuses[d] = bonuses.get(d, 0.0) + scored[d]
+        return bonuses
+
+    def _positions(self, fieldname: str, text: str, docnums: list[int]) -> dict[int, list[int]]:
+        """Where a word stands in a field of each of `docnums` (ascending) holding it."""
+        btext = text.encode("utf-8")
+        found: dict[int, list[int]] = {}
+        for segment, offset in self._segments:
+            end = offset + segment.doc_count_all()
+            here = [d - offset for d in docnums if offset <= d < end]
+            if not here or (fieldname, btext) not in segment:
+                continue
+            matcher = segment.postings(fieldname, btext)
+            for docnum in here:
+                if matcher.is_active() and matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+                if matcher.id() == docnum:
+                    found[docnum + offset] = matcher.value_as("positions")
+        return found
 
     def _field_scores(self, fieldname: str, text: str) -> dict[int, float]:
         """A word's BM25 in one field (as LuceneBM25 scores a Term) for every document holding it."""
@@ -470,6 +509,15 @@ class WordScorer:
                 lengths.extend(map(sum, zip(*per_field)))
             self._lengths[fields] = lengths
         return lengths
+
+
+def _close(before: list[int], after: list[int]) -> bool:
+    """Whether some position in `after` is 1 to PROXIMITY_SLOP past one in `before`."""
+    for position in before:
+        i = bisect.bisect_right(after, position)
+        if i < len(after) and after[i] - position <= PROXIMITY_SLOP:
+            return True
+    return False
 
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]

@@ -280,7 +280,7 @@ class Searcher:
 
     def _top(self, query, docs: set[int], wanted: int) -> list[tuple[int, float]]:
         """The best `wanted` of `docs` by score: the fast word scorer, else Whoosh's."""
-        fast = self._word_scorer.top(query, docs, wanted, self._scores)
+        fast = self._word_scorer.top(query, docs, wanted)
         if fast is not None:
             return fast
         results = self._searcher.search(query, limit=wanted, filter=docs)
