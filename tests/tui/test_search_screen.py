@@ -276,9 +276,10 @@ async def test_the_open_index_is_kept_out_of_garbage_collection_until_the_app_en
     cost 100 ms and more mid-keystroke); nothing stays frozen after the app ends."""
     import gc
 
+    before = gc.get_threshold()
     app = FixedApp(*tiny)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await settle(pilot)
         assert gc.get_freeze_count() > 0
         assert gc.is_tracked(screen) and screen not in gc.get_objects()  # frozen with the rest
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before

@@ -139,7 +139,6 @@ class SearchScreen(Screen):
             return
         self.seq += 1
         self._request = self.current_request()
-        self._show_filters()
         self._search(self.seq, self._request, self.like[0] if self.like else None, False)
 
     @work(thread=True, group="search")
@@ -163,6 +162,7 @@ class SearchScreen(Screen):
                 results.append(message.response)
             else:
                 results.show(message.response)
+                self._show_filters()  # with the results: the bar appearing is a relayout
                 self.query_one(FacetSidebar).update_counts(message.response.facets)
                 self.response = message.response
                 self.query_one(StatusLine).show_response(message.response, self.like[1] if self.like else None)
@@ -172,6 +172,7 @@ class SearchScreen(Screen):
         if message.seq != self.seq:
             return
         self.query_one(StatusLine).show_error(message.error)
+        self._show_filters()
         self.call_after_refresh(self._painted, message.seq)
 
     def _painted(self, seq: int) -> None:

@@ -78,9 +78,14 @@ class FacetList(OptionList):
             self.selected.remove(key)
         else:
             self.selected.append(key)
-        # Search first: the counts that come back rebuild the list anyway.
         self.post_message(FacetsChanged())
-        self._rebuild()
+        self._mark(key)
+
+    def _mark(self, key: str) -> None:
+        """Show a value chosen or cleared at once. The counts that come back reorder the
+        list (chosen values first); changing one line now costs no relayout."""
+        count = next((c.count for c in self.counts if c.value == key), 0)
+        self.replace_option_prompt(key, _prompt(key, count, key in self.selected))
 
 
 class DateFacet(FacetList):
@@ -93,6 +98,9 @@ class DateFacet(FacetList):
     def set_dates(self, years: tuple[FacetCount, ...], months: tuple[FacetCount, ...]) -> None:
         self.months = months
         self.set_counts(years)
+
+    def _mark(self, key: str) -> None:
+        self._rebuild()  # choosing a year shows its months
 
     @property
     def years_chosen(self) -> tuple[str, ...]:
