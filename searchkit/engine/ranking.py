@@ -407,7 +407,9 @@ class WordScorer:
         for _, _, _, scored in pairs:
             for d, score in scored.items():
                 ceilings[d] = ceilings.get(d, 0.0) + score
-        hopeful = sorted(ceilings, key=lambda d: (-(scores.get(d, 0.0) + ceilings[d] * (1 + 1e-9)), d))
+        # The best score each could reach (a hair more, against rounding), best first.
+        reach = {d: scores.get(d, 0.0) + ceiling * (1 + 1e-9) for d, ceiling in ceilings.items()}
+        hopeful = sorted(reach, key=lambda d: (-reach[d], d))
         bonuses: dict[int, float] = {}
 
         def final(d: int) -> float:
@@ -417,11 +419,9 @@ class WordScorer:
         while checked < len(hopeful):
             if checked:  # the `wanted`-th best so far; unchecked documents count without bonus
                 best = heapq.nlargest(wanted, map(final, docs))
-                d = hopeful[checked]
-                if len(best) == wanted and scores.get(d, 0.0) + ceilings[d] * (1 + 1e-9) < best[-1]:
+                if len(best) == wanted and reach[hopeful[checked]] < best[-1]:
                     break
-            for d, bonus_score in self._bonuses(pairs, sorted(hopeful[checked:checked + batch])).items():
-                bonuses[d] = bonus_score
+            bonuses.update(self._bonuses(pairs, sorted(hopeful[checked:checked + batch])))
             checked += batch
             batch *= 2
         return [(d, final(d)) for d in heapq.nsmallest(wanted, docs, key=lambda d: (-final(d), d))]
