@@ -46,11 +46,11 @@ def paths_options(command: Callable) -> Callable:
     """--archive and --index, with their environment variables."""
     command = click.option(
         "--index", "index_dir", envvar="SEARCHKIT_INDEX", default=DEFAULT_INDEX, show_default=True,
-        type=click.Path(file_okay=False, path_type=Path), help="Index folder [env SEARCHKIT_INDEX].",
+        type=click.Path(path_type=Path), help="Index folder [env SEARCHKIT_INDEX].",
     )(command)
     command = click.option(
         "--archive", "archive_dir", envvar="SEARCHKIT_ARCHIVE", default=DEFAULT_ARCHIVE,
-        show_default=True, type=click.Path(file_okay=False, path_type=Path),
+        show_default=True, type=click.Path(path_type=Path),
         help="Archive folder [env SEARCHKIT_ARCHIVE].",
     )(command)
     return command
@@ -225,7 +225,13 @@ def stats_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
 @paths_options
 def tui_command(archive_dir: Path, index_dir: Path) -> None:
     """Open the terminal UI."""
+    from .engine import store
     from .tui.app import SearchApp
+
+    try:  # checked here, not in the UI: a folder that is not an index is refused in one line
+        store.is_ours(index_dir)
+    except UserError as exc:  # `python tui.py` runs this command outside the group
+        raise SearchkitError(str(exc)) from None
 
     SearchApp(archive_dir=archive_dir, index_dir=index_dir).run()
 

@@ -19,3 +19,7 @@ class IndexDamagedError(UserError):
 
 class IndexBusyError(UserError):
     """Another reindex holds the lock."""
+
+
+class NotAnIndexError(UserError):
+    """The index folder holds something that is not a searchkit index: never written to."""

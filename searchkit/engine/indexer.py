@@ -120,8 +120,10 @@ def reindex(
 ) -> ReindexSummary:
     """Bring the index at `index_dir` up to date with the files under `archive`."""
     if not archive.is_dir():
-        raise UserError(f"archive folder {archive} does not exist (set --archive or SEARCHKIT_ARCHIVE)")
+        state = "is not a folder" if archive.exists() else "does not exist"
+        raise UserError(f"archive folder {archive} {state} (set --archive or SEARCHKIT_ARCHIVE)")
     started = time.perf_counter()
+    store.claim(index_dir, archive)  # before anything is written: refuses a folder not ours
     with store.reindex_lock(index_dir, wait_seconds):
         live = _live_generation(index_dir, full)
         store.remove_stale_generations(index_dir, keep=live)
@@ -175,6 +177,14 @@ def _update_generation(archive, gen, progress, on_problem) -> ReindexSummary:
             f"the index at {gen.parent} is damaged ({type(exc).__name__}); "
             "run `searchkit reindex --full` to rebuild it"
         ) from None
+    built_from = store.read_meta(gen).get("archive")
+    if built_from and Path(built_from) != archive.resolve():
+        # Indexing another archive incrementally would delete every article of the
+        # first one as "removed": only a deliberate --full replaces them.
+        raise UserError(
+            f"the index at {gen.parent} was built from {built_from}, not {archive}: run "
+            "`searchkit reindex --full` to replace its articles, or choose another --index"
+        )
     found = _scan(archive, progress)
     new = [rel for rel in found if rel not in before]
     changed = [rel for rel in found if rel in before and before[rel] != found[rel][1]]

@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit.cli import cli
+from searchkit.engine import store
 from searchkit.engine.indexer import reindex
 from searchkit.engine.searcher import Searcher
 
@@ -106,8 +107,10 @@ def _check_recovered(index_dir: Path, expected: set[str], changed: dict[str, int
     assert _versions_seen(index_dir, changed) <= {True}, "a changed article kept its old text"
     # Nothing a killed run left behind: one generation, no temporary files or folders.
     entries = sorted(p.name for p in index_dir.iterdir())
-    assert entries[0] == ".reindex.lock" and entries[1] == "CURRENT" and len(entries) == 3, entries
+    assert entries[:2] == [".reindex.lock", "CURRENT"] and len(entries) == 4, entries
+    assert entries[3] == store.MARKER
     gen = index_dir / entries[2]
+    assert store.own_generations(index_dir) == [gen.name]
     leftovers = [p.name for p in gen.iterdir() if p.is_dir() or ".tmp" in p.name or ".toc." in p.name]
     assert leftovers == []
     assert len(list(gen.glob("_MAIN_*.toc"))) == 1
