@@ -1,22 +1,30 @@
 """The `searchkit` command: reindex, query, show, stats, tui.
 
-Thin on purpose: parse what the person typed, call the indexer or searcher, render.
-Every mistake a person can make ends as one line on stderr and exit status 2.
+Thin on purpose: parse what the person typed, call the public API (`searchkit.api`),
+render. Every mistake a person can make ends as one line on stderr and exit status 2;
+a fault in searchkit itself as one line and exit status 70 (the traceback with --debug).
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import output
 from .dates import parse_user_date
-from .errors import IndexMissingError, UserError
+from .errors import UserError
 from .models import SORT_ORDERS, ReadProblem, ReindexProgress, SearchRequest
 from .safe import printable, printable_name
+
+if TYPE_CHECKING:
+    from .api import Index
+
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in searchkit, not a mistake of the person
 
 DEFAULT_ARCHIVE = "seeds"
 DEFAULT_INDEX = "index"
@@ -40,6 +48,19 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("searchkit: interrupted", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a fault of searchkit's own: say so, never blame the index
+            internal_error(exc, debug=bool(ctx.params.get("debug")))
+
+
+def internal_error(exc: BaseException, *, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(exc)
+    message = printable(f"{type(exc).__name__}: {exc}", single_line=True)
+    hint = "" if debug else " (run with --debug for the traceback)"
+    click.echo(f"searchkit: internal error, a bug in searchkit: {message}{hint}", err=True)
+    sys.exit(EXIT_INTERNAL)
 
 
 def paths_options(command: Callable) -> Callable:
@@ -58,19 +79,17 @@ def paths_options(command: Callable) -> Callable:
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="searchkit")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error, print the traceback.")
+def cli(debug: bool) -> None:
     """Full-text search for news-wire archives."""
 
 
 # -- reindex ---------------------------------------------------------------------
 
 
-def run_reindex(archive_dir: Path, index_dir: Path, *, full: bool = False, wait: float = 10.0,
-                quiet: bool = False):
+def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: bool = False):
     """Reindex with a progress bar on a terminal and warnings on stderr."""
     from rich.console import Console
-
-    from .engine.indexer import reindex
 
     err = Console(stderr=True, highlight=False)
 
@@ -82,7 +101,7 @@ def run_reindex(archive_dir: Path, index_dir: Path, *, full: bool = False, wait:
             click.echo(f"searchkit: {kind}: {where}: {message}", err=True)
 
     if not err.is_terminal or quiet:
-        return reindex(archive_dir, index_dir, full=full, on_problem=warn, wait_seconds=wait)
+        return ix.reindex(full=full, on_problem=warn, wait_seconds=wait)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -95,8 +114,7 @@ def run_reindex(archive_dir: Path, index_dir: Path, *, full: bool = False, wait:
         def progress(p: ReindexProgress) -> None:
             bar.update(task, description=p.phase, completed=p.done, total=p.total)
 
-        return reindex(archive_dir, index_dir, full=full, progress=progress, on_problem=warn,
-                       wait_seconds=wait)
+        return ix.reindex(full=full, progress=progress, on_problem=warn, wait_seconds=wait)
 
 
 @cli.command("reindex")
@@ -109,7 +127,9 @@ def run_reindex(archive_dir: Path, index_dir: Path, *, full: bool = False, wait:
 def reindex_command(archive_dir: Path, index_dir: Path, full: bool, wait: float, strict: bool,
                     quiet: bool) -> None:
     """Build or update the index from the archive (incremental by default)."""
-    summary = run_reindex(archive_dir, index_dir, full=full, wait=wait, quiet=quiet)
+    from .api import open as open_index
+
+    summary = run_reindex(open_index(index_dir, archive_dir), full=full, wait=wait, quiet=quiet)
     click.echo(output.reindex_summary_line(summary))
     if strict and summary.skipped:
         sys.exit(1)
@@ -118,24 +138,25 @@ def reindex_command(archive_dir: Path, index_dir: Path, full: bool, wait: float,
 # -- query -----------------------------------------------------------------------
 
 
-def open_searcher(archive_dir: Path, index_dir: Path, *, build_if_missing: bool = True):
-    """A Searcher on the index, building the index first if there is none yet."""
-    from .engine.searcher import Searcher
+def open_index(archive_dir: Path, index_dir: Path, *, build_if_missing: bool = True) -> Index:
+    """The index, built first from the archive if there is none yet."""
+    from .api import open as open_api
+    from .errors import IndexMissingError
 
-    try:
-        return Searcher(index_dir)
-    except IndexMissingError:
-        if not build_if_missing:
-            raise
+    ix = open_api(index_dir, archive_dir)
+    if ix.exists():
+        return ix
+    if not build_if_missing:
+        raise IndexMissingError(f"no index at {index_dir}: run `searchkit reindex` to build one")
     if not archive_dir.is_dir():
         raise UserError(
             f"no index at {index_dir}, and no archive folder {archive_dir} to build one from "
             "(set --archive or SEARCHKIT_ARCHIVE)"
         )
     click.echo(f"searchkit: no index at {index_dir} yet; building it from {archive_dir} ...", err=True)
-    summary = run_reindex(archive_dir, index_dir)
+    summary = run_reindex(ix)
     click.echo(f"searchkit: {output.reindex_summary_line(summary)}", err=True)
-    return Searcher(index_dir)
+    return ix
 
 
 def _date_option(value: str | None, *, end: bool):
@@ -154,9 +175,11 @@ def _date_option(value: str | None, *, end: bool):
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Hits per page.")
 @click.option("--page", "-p", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--all", "match", flag_value="all", help="Only articles holding every word typed.")
+@click.option("--any", "match", flag_value="any", help="Articles holding any of the words typed.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (the contract in the README).")
 def query_command(archive_dir: Path, index_dir: Path, text: tuple[str, ...], source, place, topic,
-                  since, until, sort, limit, page, as_json) -> None:
+                  since, until, sort, limit, page, match, as_json) -> None:
     """Search the archive. With no TEXT (or '*'), browse it, newest first.
 
     \b
@@ -168,10 +191,10 @@ def query_command(archive_dir: Path, index_dir: Path, text: tuple[str, ...], sou
         source=source, place=place, topic=topic,
         since=_date_option(since, end=False),
         until=_date_option(until, end=True),
-        sort=sort, page=page, page_size=limit,
+        sort=sort, page=page, page_size=limit, match=match or "auto",
     )
-    with open_searcher(archive_dir, index_dir) as searcher:
-        response = searcher.search(request)
+    with open_index(archive_dir, index_dir) as ix:
+        response = ix.search(request)
     if as_json:
         click.echo(output.dumps(output.response_to_json(response)))
     else:
@@ -198,8 +221,8 @@ def _stdout():
 @click.option("--json", "as_json", is_flag=True)
 def show_command(archive_dir: Path, index_dir: Path, article_id: str, as_json: bool) -> None:
     """Print one article whole (IDs are shown under each hit)."""
-    with open_searcher(archive_dir, index_dir) as searcher:
-        article = searcher.article(article_id)
+    with open_index(archive_dir, index_dir) as ix:
+        article = ix.article(article_id)
     if article is None:
         raise UserError(f"no article with id {article_id!r} in {index_dir}")
     if as_json:
@@ -213,8 +236,8 @@ def show_command(archive_dir: Path, index_dir: Path, article_id: str, as_json: b
 @click.option("--json", "as_json", is_flag=True)
 def stats_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
     """Counts of articles, sources and places; date range; index size and age."""
-    with open_searcher(archive_dir, index_dir, build_if_missing=False) as searcher:
-        stats = searcher.stats()
+    with open_index(archive_dir, index_dir, build_if_missing=False) as ix:
+        stats = ix.stats()
     if as_json:
         click.echo(output.dumps(output.stats_to_json(stats)))
     else:
@@ -225,11 +248,11 @@ def stats_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
 @paths_options
 def tui_command(archive_dir: Path, index_dir: Path) -> None:
     """Open the terminal UI."""
-    from .engine import store
+    from .api import open as open_api
     from .tui.app import SearchApp
 
     try:  # checked here, not in the UI: a folder that is not an index is refused in one line
-        store.is_ours(index_dir)
+        open_api(index_dir, archive_dir).exists()
     except UserError as exc:  # `python tui.py` runs this command outside the group
         raise SearchkitError(str(exc)) from None
 

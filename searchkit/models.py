@@ -11,6 +11,11 @@ from typing import Literal
 
 SortOrder = Literal["relevance", "newest", "oldest"]
 SORT_ORDERS: tuple[str, ...] = ("relevance", "newest", "oldest")
+# Which articles words typed side by side find: "auto" is all of them for a query of up
+# to four words (falling back to any of them when no article holds all), any of them
+# for a longer one; "all" and "any" say it outright.
+MatchMode = Literal["auto", "all", "any"]
+MATCH_MODES: tuple[str, ...] = ("auto", "all", "any")
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class SearchRequest:
     page: int = 1
     page_size: int = 10
     snippet_chars: int = 240
+    match: MatchMode = "auto"
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class SearchResponse:
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
     suggestion: str | None = None
+    matched: Literal["all", "any"] = "all"  # what the hits hold: every word, or some
 
     @property
     def pages(self) -> int:

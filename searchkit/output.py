@@ -72,6 +72,7 @@ def response_to_json(response: SearchResponse) -> dict:
         "hits": [hit_to_json(h) for h in response.hits],
         "facets": _facets_json(response.facets),
         "suggestion": response.suggestion,
+        "matched": response.matched,
     }
 
 
@@ -107,6 +108,9 @@ def print_response(console: Console, response: SearchResponse) -> None:
     from rich.text import Text
 
     request = response.request
+    if response.matched == "any" and response.total:
+        console.print(Text("No article holds all the words; these hold some of them.", style="italic"))
+        console.print()
     offset = (request.page - 1) * request.page_size
     for number, hit in enumerate(response.hits, start=offset + 1):
         line = Text(f"{number:>3}. ", style="bold")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from searchkit.engine.indexer import reindex
+from searchkit.engine.ranking import DEFAULT, RankingParams
 from searchkit.engine.searcher import Searcher
 from searchkit.models import SearchRequest
 
@@ -15,15 +16,20 @@ FILLER = ("Officials met on Monday in the capital and said talks would continue 
           "through the week, according to people familiar with the matter.")
 
 
-def _search(tmp_path: Path, stories: list[dict], text: str, **request) -> list[str]:
-    """Titles of the hits for `text`, best first, over an archive of `stories`."""
+def _index(tmp_path: Path, stories: list[dict]) -> Path:
     archive = tmp_path / "archive"
     archive.mkdir(parents=True)
     with open(archive / "wire.jsonl", "w", encoding="utf-8") as out:
         for story in stories:
             out.write(json.dumps(story) + "\n")
     reindex(archive, tmp_path / "index")
-    with Searcher(tmp_path / "index") as searcher:
+    return tmp_path / "index"
+
+
+def _search(tmp_path: Path, stories: list[dict], text: str, params: RankingParams = DEFAULT,
+            **request) -> list[str]:
+    """Titles of the hits for `text`, best first, over an archive of `stories`."""
+    with Searcher(_index(tmp_path, stories), params) as searcher:
         response = searcher.search(SearchRequest(text=text, **request))
     return [hit.title for hit in response.hits]
 
@@ -45,13 +51,22 @@ def test_a_headline_match_outranks_a_body_only_match(tmp_path):
     assert _search(tmp_path, stories, "pipeline") == ["Pipeline talks resume", "Talks resume in Vienna"]
 
 
-def test_every_word_of_a_short_query_beats_some_words_said_often(tmp_path):
+def test_a_short_query_finds_the_articles_holding_every_word(tmp_path):
     stories = [
         {"title": "Wheat exports", "body": "Wheat exports: wheat exports rose, wheat exports."},
         {"title": "Rules", "body": f"{FILLER} {FILLER} A ban on wheat exports. {FILLER} {FILLER}"},
         {"title": "Other", "body": f"Rice harvest. {FILLER}"},
     ]
-    assert _search(tmp_path, stories, "wheat exports ban") == ["Rules", "Wheat exports"]
+    with Searcher(_index(tmp_path, stories)) as searcher:
+        strict = searcher.search(SearchRequest("wheat exports ban"))
+        assert ([h.title for h in strict.hits], strict.total, strict.matched) == (["Rules"], 1, "all")
+        # No article holds all three words: the articles holding any of them, ranked.
+        loose = searcher.search(SearchRequest("wheat exports ban rice"))
+        assert (loose.total, loose.matched) == (3, "any")
+        assert [h.title for h in loose.hits][:2] == ["Rules", "Wheat exports"]
+        # Asked outright, either way.
+        assert searcher.search(SearchRequest("wheat exports ban", match="any")).total == 2
+        assert searcher.search(SearchRequest("wheat exports ban rice", match="all")).total == 0
 
 
 def test_a_word_typed_twice_weighs_twice(tmp_path):
@@ -74,29 +89,33 @@ def test_sorting_by_date_still_ignores_scores(tmp_path, sort, expected):
     assert _search(tmp_path, stories, "oil prices", sort=sort) == expected
 
 
-def test_the_fast_word_scorer_ranks_exactly_as_whoosh(tmp_path, monkeypatch):
-    """WordScorer is a shortcut for Whoosh's matcher tree: same hits, same scores."""
+def test_the_array_engine_matches_what_whoosh_itself_reads_from_the_index(tmp_path):
+    """The index is a Whoosh index (codec.py): Whoosh's own searcher, reading it through
+    its query tree and matchers, finds exactly the documents searchkit's arrays find."""
     import random
+
+    from whoosh import index as whoosh_index
+    from whoosh.qparser import MultifieldParser, OrGroup
+
+    from searchkit.engine import store
+    from searchkit.engine.schema import build_schema
 
     rnd = random.Random(5)
     vocab = "oil price bank rate grain export wheat gold trade deficit japan soviet stock exchange".split()
     stories = [{"title": " ".join(rnd.choices(vocab, k=3)),
                 "body": " ".join(rnd.choices(vocab + ["the", "said", "and"], k=rnd.randint(5, 60)))}
                for _ in range(300)]
-    archive = tmp_path / "archive"
-    archive.mkdir()
-    (archive / "wire.jsonl").write_text("".join(json.dumps(s) + "\n" for s in stories), encoding="utf-8")
-    reindex(archive, tmp_path / "index")
-    queries = ["oil", "oil price", "bank rate grain", "trade deficit japan soviet", "stock exchange said",
-               "gold gold wheat", "oil NOT bank", "wheat OR gold",
-               "oil price bank rate grain export wheat gold trade deficit"]  # feedback re-ranks
-    with Searcher(tmp_path / "index") as searcher:
-        fast = {q: searcher.search(SearchRequest(q, page_size=50)).hits for q in queries}
-        monkeypatch.setattr(searcher._word_scorer, "top", lambda *args: None)
+    index_dir = _index(tmp_path, stories)
+    queries = ["oil", "oil AND price", "bank OR rate OR grain", "trade AND NOT japan", '"stock exchange"',
+               '"trade deficit" AND gold', "wheat OR (gold AND NOT oil)"]
+    schema = build_schema()
+    ix = whoosh_index.open_dir(str(store.current_generation(index_dir)), indexname="MAIN", schema=schema)
+    parser = MultifieldParser(["title", "body"], schema, group=OrGroup)
+    with Searcher(index_dir) as searcher, ix.searcher() as whoosh_searcher:
         for q in queries:
-            slow = searcher.search(SearchRequest(q, page_size=50)).hits
-            assert [h.id for h in fast[q]] == [h.id for h in slow], q
-            assert [h.score for h in fast[q]] == pytest.approx([h.score for h in slow], rel=1e-6), q
+            ours = {h.id for h in searcher.search(SearchRequest(q, page_size=1000)).hits}
+            theirs = {whoosh_searcher.stored_fields(d)["id"] for d in whoosh_searcher.docs_for_query(parser.parse(q))}
+            assert ours == theirs and ours, q
 
 
 # A long request, as a person writes one: feedback learns from its best documents.
@@ -115,24 +134,21 @@ DROUGHT_STORIES = [
 ]
 
 
-def test_feedback_lifts_a_document_on_the_topic_of_a_long_request(tmp_path, monkeypatch):
-    from searchkit.engine import ranking
+NO_FEEDBACK = RankingParams(feedback_min_words=100)
 
+
+def test_feedback_lifts_a_document_on_the_topic_of_a_long_request(tmp_path):
     with_feedback = _search(tmp_path / "a", DROUGHT_STORIES, REQUEST, page_size=20)
     assert with_feedback.index("Irrigation canals against locusts") < with_feedback.index("Company filings")
     # Feedback only reorders the request's matches: a story sharing none of its words is no hit.
     assert "Locust swarms" not in with_feedback and len(with_feedback) == 7, with_feedback
 
-    monkeypatch.setattr(ranking, "FEEDBACK_MIN_WORDS", 100)
-    without = _search(tmp_path / "b", DROUGHT_STORIES, REQUEST, page_size=20)
+    without = _search(tmp_path / "b", DROUGHT_STORIES, REQUEST, NO_FEEDBACK, page_size=20)
     assert without.index("Company filings") < without.index("Irrigation canals against locusts")
     assert sorted(without) == sorted(with_feedback)
 
 
 @pytest.mark.parametrize("query", ["wheat locusts", "failed wheat harvests southern provinces long drought"])
-def test_short_queries_are_not_reranked_by_feedback(tmp_path, monkeypatch, query):
-    from searchkit.engine import ranking
-
-    default = _search(tmp_path / "a", DROUGHT_STORIES, query, page_size=20)
-    monkeypatch.setattr(ranking, "FEEDBACK_MIN_WORDS", 100)
-    assert _search(tmp_path / "b", DROUGHT_STORIES, query, page_size=20) == default
+def test_short_queries_are_not_reranked_by_feedback(tmp_path, query):
+    default = _search(tmp_path / "a", DROUGHT_STORIES, query, page_size=20, match="any")
+    assert _search(tmp_path / "b", DROUGHT_STORIES, query, NO_FEEDBACK, page_size=20, match="any") == default

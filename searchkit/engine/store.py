@@ -41,7 +41,6 @@ GEN_PREFIX = "gen-"
 _GEN_NAME = re.compile(r"gen-\d{6}")
 # What a repository ships to keep an empty folder: such a folder still counts as empty.
 _PLACEHOLDERS = {".gitignore", ".gitkeep", ".keep"}
-SEGMENT_SUFFIXES = (".seg", ".pst", ".trm", ".col", ".vps", ".sto")
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -140,7 +139,7 @@ def _legacy_generations(index_dir: Path, entries: list[str]) -> list[str] | None
     return sorted(gens)
 
 
-_INDEX_FILE = re.compile(r"_?MAIN[._].*|searchkit\.json|\.searchkit\.json\..*\.tmp")
+_INDEX_FILE = re.compile(r"_?MAIN[._].*|commit-\d+\.arrays|searchkit\.json|\.searchkit\.json\..*\.tmp")
 
 
 def _holds_only_index_files(folder: Path) -> bool:
@@ -276,35 +275,6 @@ def read_meta(gen: Path) -> dict:
         return {}
 
 
-def segment_files(gen: Path) -> dict[str, int]:
-    """{file name: size} of the generation's segment files (Whoosh never rewrites them)."""
-    return {p.name: p.stat().st_size for p in gen.iterdir()
-            if p.is_file() and p.suffix in SEGMENT_SUFFIXES}
-
-
-def check_segment_files(gen: Path, live_segments: list[str]) -> None:
-    """Raise IndexDamagedError if a file of a live segment is missing or changed size.
-
-    Whoosh notices a truncated postings file only when a search reads it; the sizes
-    recorded after each commit catch it when the index is opened. Files of segments
-    that are no longer live (merged away) are not checked.
-    """
-    recorded = read_meta(gen).get("files", {})
-    for name, size in recorded.items():
-        if not any(name.startswith(f"{segment}.") for segment in live_segments):
-            continue
-        try:
-            actual = (gen / name).stat().st_size
-        except OSError:
-            actual = None
-        if actual != size:
-            state = "missing" if actual is None else f"{actual:,} bytes instead of {size:,}"
-            raise IndexDamagedError(
-                f"the index at {gen.parent} is damaged (segment file {name} is {state}); "
-                "run `searchkit reindex --full` to rebuild it"
-            )
-
-
 def write_meta(gen: Path, **values: object) -> None:
     meta = read_meta(gen)
     meta.update(values)
@@ -314,6 +284,20 @@ def write_meta(gen: Path, **values: object) -> None:
 
 def _now() -> str:
     return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+_held_locks: set[int] = set()  # file descriptors of the reindex locks this process holds
+
+
+def release_inherited_locks() -> None:
+    """In a forked worker: close the lock descriptors copied from the parent, so a
+    worker that outlives a killed parent does not keep the index locked."""
+    for fd in list(_held_locks):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held_locks.clear()
 
 
 @contextmanager
@@ -340,8 +324,10 @@ def reindex_lock(index_dir: Path, wait_seconds: float = 10.0) -> Iterator[None]:
                         "try again when it has finished"
                     ) from None
                 time.sleep(0.1)
+        _held_locks.add(fd)
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)  # releases the lock
 
 

@@ -27,8 +27,12 @@ _TRAILER = re.compile(r"\s*Reuter\s*$", re.I)
 _DATELINE_PLACE = re.compile(r"^\s*([^,]+?)\s*,")
 
 
+_TAGS = {name: re.compile(rf"<{name}\b[^>]*>(.*?)</{name}>", re.S | re.I)
+         for name in ("TITLE", "BODY", "TEXT", "DATE", "DATELINE", "PLACES", "TOPICS")}
+
+
 def _tag(record: str, name: str) -> str | None:
-    m = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", record, re.S | re.I)
+    m = _TAGS[name].search(record)
     return m.group(1) if m else None
 
 

@@ -1,20 +1,16 @@
-"""The one Searcher the UI uses, and the rule that keeps it safe across threads.
+"""The index as the UI uses it: the public API, called from worker threads.
 
-Whoosh searchers are not thread-safe, and the UI runs every search in a worker thread
-so typing never freezes the screen. `Backend` holds the Searcher behind a lock: any
-number of workers may call it, but only one at a time touches Whoosh. Nothing here
-knows about Textual.
+`searchkit.Index` is safe to share between threads, so searches run side by side in
+Textual's workers and typing never freezes the screen. Nothing here knows about
+Textual.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..engine.indexer import reindex
-from ..engine.searcher import Searcher
-from ..errors import IndexMissingError
+from ..api import Index
 from ..models import (
     Article,
     ReadProblem,
@@ -27,38 +23,22 @@ from ..models import (
 
 
 class Backend:
-    """Searcher and indexer calls for the UI, serialised by one lock."""
+    """Search, read and reindex calls for the UI."""
 
     def __init__(self, archive_dir: Path, index_dir: Path) -> None:
         self.archive_dir = Path(archive_dir)
         self.index_dir = Path(index_dir)
-        self._lock = threading.Lock()
-        self._searcher: Searcher | None = None
-
-    # Opening ---------------------------------------------------------------------
+        self.index = Index(self.index_dir, self.archive_dir)
 
     def open(self) -> bool:
         """Open the index; False if there is none yet (build it with `reindex`)."""
-        with self._lock:
-            if self._searcher is None:
-                try:
-                    self._searcher = Searcher(self.index_dir)
-                except IndexMissingError:
-                    return False
-            return True
+        if not self.index.exists():
+            return False
+        self.index.stats()  # opens the view now, off the keystroke path
+        return True
 
     def close(self) -> None:
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
-
-    def _require(self) -> Searcher:
-        if self._searcher is None:
-            raise IndexMissingError(f"there is no index at {self.index_dir} yet")
-        return self._searcher
-
-    # Reading ---------------------------------------------------------------------
+        self.index.close()
 
     def search(
         self, request: SearchRequest, like: str | None = None,
@@ -66,43 +46,27 @@ class Backend:
     ) -> SearchResponse | None:
         """Search, or with `like` (an article id) find articles similar to it.
 
-        `wanted` is asked once the searcher is free: a search no longer wanted by then
-        (the person typed on) is skipped and None returned.
+        `wanted` is asked before the search starts: one no longer wanted (the person
+        typed on) is skipped and None returned.
         """
-        with self._lock:
-            if wanted is not None and not wanted():
-                return None
-            searcher = self._require()
-            if like is not None:
-                return searcher.more_like(like, request)
-            return searcher.search(request)
+        if wanted is not None and not wanted():
+            return None
+        if like is not None:
+            return self.index.more_like(like, request)
+        return self.index.search(request)
 
     def article(self, article_id: str, text: str) -> tuple[Article, tuple[Span, ...], tuple[Span, ...]] | None:
         """An article and its (title, body) spans with every match of `text` marked."""
-        with self._lock:
-            searcher = self._require()
-            article = searcher.article(article_id)
-            if article is None:
-                return None
-            title, body = searcher.highlight_article(article, text)
-            return article, title, body
-
-    # Writing ---------------------------------------------------------------------
+        article = self.index.article(article_id)
+        if article is None:
+            return None
+        title, body = self.index.highlight(article, text)
+        return article, title, body
 
     def reindex(
         self,
         progress: Callable[[ReindexProgress], None] | None = None,
         on_problem: Callable[[ReadProblem], None] | None = None,
     ) -> ReindexSummary:
-        """Incremental reindex; the searcher sees the result once it is done.
-
-        The indexer writes a new segment while searches go on reading the old view, so
-        the lock is only taken to switch the searcher over.
-        """
-        summary = reindex(self.archive_dir, self.index_dir, progress=progress, on_problem=on_problem)
-        with self._lock:
-            if self._searcher is None:
-                self._searcher = Searcher(self.index_dir)
-            else:
-                self._searcher.refresh()
-        return summary
+        """Incremental reindex; searches see the result once it is committed."""
+        return self.index.reindex(progress=progress, on_problem=on_problem)

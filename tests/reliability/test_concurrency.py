@@ -101,7 +101,7 @@ def test_searches_answer_during_reindex_and_see_the_commit(indexed, full: bool) 
     for n in added:
         write_article(archive, n, words=30)
     probe = marker(added[0])
-    long_lived = Searcher(index_dir)  # like the TUI: opened before, kept open
+    long_lived = Searcher(index_dir)  # like the TUI: opened before, kept open, never refreshed
     proc = _start_reindex(archive, index_dir, "--quiet", *(["--full"] if full else []))
     answers = []
     try:
@@ -111,14 +111,13 @@ def test_searches_answer_during_reindex_and_see_the_commit(indexed, full: bool) 
             # A commit may land between these two searches, but never go back.
             found = _total(archive, index_dir, probe)
             assert found == 1 if total > ARTICLES else found in (0, 1)
-            assert long_lived.search(SearchRequest("")).total == ARTICLES  # until refreshed
+            seen = long_lived.search(SearchRequest("")).total
+            assert seen in (ARTICLES, ARTICLES + 400)
             answers.append(total)
         assert proc.returncode == 0, proc.stderr.read()
         assert answers and answers[0] == ARTICLES, "no search ran while the reindex did"
-        # The commit is seen: by a new search at once, by the long-lived one on refresh.
+        # The commit is seen at the next search: by a new searcher and the long-lived one.
         assert _total(archive, index_dir) == ARTICLES + 400
-        assert long_lived.search(SearchRequest(probe)).total == 0
-        assert long_lived.refresh()
         assert long_lived.search(SearchRequest(probe)).total == 1
         assert long_lived.search(SearchRequest("")).total == ARTICLES + 400
     finally:

@@ -36,9 +36,14 @@ def _live(index_dir: Path) -> Path:
 
 
 def _segment(index_dir: Path) -> Path:
-    """The largest segment file every search reads: a compound .seg, or a term index."""
-    files = [p for p in _live(index_dir).iterdir() if p.suffix in (".seg", ".trm")]
+    """The largest segment file (every search reads one)."""
+    files = [p for p in _live(index_dir).glob("MAIN_*.arrays")]
     return max(files, key=lambda p: p.stat().st_size)
+
+
+def _commit(index_dir: Path) -> Path:
+    """The commit file: duplicates, the file manifest, the word dictionary."""
+    return next(_live(index_dir).glob("commit-*.arrays"))
 
 
 def _toc(index_dir: Path) -> Path:
@@ -50,6 +55,8 @@ DAMAGE = {
     "segment emptied": lambda ix: os.truncate(_segment(ix), 0),
     "segment cut in half": lambda ix: os.truncate(_segment(ix), _segment(ix).stat().st_size // 2),
     "segment last byte cut": lambda ix: os.truncate(_segment(ix), _segment(ix).stat().st_size - 1),
+    "commit file deleted": lambda ix: _commit(ix).unlink(),
+    "commit file cut in half": lambda ix: os.truncate(_commit(ix), _commit(ix).stat().st_size // 2),
     "table of contents deleted": lambda ix: _toc(ix).unlink(),
     "table of contents emptied": lambda ix: os.truncate(_toc(ix), 0),
     "table of contents cut in half": lambda ix: os.truncate(_toc(ix), _toc(ix).stat().st_size // 2),
@@ -84,8 +91,7 @@ def test_damage_is_named_and_reindex_full_recovers(pristine, tmp_path: Path, dam
 
 
 def test_overwritten_segment_is_named_when_read_and_reindex_full_recovers(pristine, tmp_path: Path) -> None:
-    """Random bytes of the same size pass the size check made on opening: the damage is
-    named by whatever reads that file, and nothing gives a traceback."""
+    """Random bytes of the same size: the damage is named, and nothing gives a traceback."""
     archive, clean = pristine
     index_dir = tmp_path / "index"
     shutil.copytree(clean, index_dir)

@@ -1,0 +1,470 @@
+"""Did-you-mean respellings and fuzzy-term expansion over the archive's word dictionary.
+
+A `SpellingIndex` answers two questions about the distinct words of an archive:
+
+* `within(word, d)`: every dictionary word at most `d` (0..2) edits from `word`, for fuzzy
+  query terms (`inflaton~`, `cofee~2`). The distance is the optimal string alignment
+  distance (Damerau–Levenshtein where swapping two adjacent letters is one edit and no
+  substring is edited twice), over Unicode characters, so Cyrillic words work like Latin ones.
+* `suggest(word)`: the respelling a person most probably meant, or None.
+
+Layout. The words are kept sorted by (length in letters, ASCII before the rest, UTF-8 bytes)
+as one UTF-8 byte blob with offsets, with a document frequency and a 64-bit letter signature
+per word and where each (length, ASCII or not) group starts. Every array is flat, so the
+caller stores them as they are and opens them from memory maps: opening reads nothing per
+word. `frequency()` binary-searches the one group the typed word can be in.
+
+Look-up: scan, then verify. A word within `d` edits of an `m`-letter word has `m-d .. m+d`
+letters, and thanks to the sort those words are one contiguous slice per length. In those
+slices a vectorised test on the signatures keeps only words whose letters could be `d`
+edits from the typed word's; the survivors (a few thousand at most) are verified exactly
+by Hyyrö's bit-parallel edit distance with transpositions, which NumPy runs on all of
+them at once: the typed word is the bit pattern, each candidate a lane, and the loop goes
+over letter positions, not over candidates. The filter drops only words that are too far,
+so `within` misses nothing.
+
+The signature: letters fall into 32 buckets (the 28 characters most frequent in the
+dictionary get one each; rarer characters share the other 4 by code point). A word sets
+bit b when bucket b occurs in it and bit 32+b when it occurs twice or more. One edit
+removes at most one letter occurrence and adds at most one, so a word within `d` edits
+lacks at most `d` of the typed word's bits and has at most `d` bits the typed word lacks;
+a length difference tightens both bounds (see `_signature_survivors`).
+
+Why this structure: of the three candidates it is the only one that stays exact within
+the size and build-time budget. A deletion index (SymSpell) stores every deletion of every
+word up to distance 2, about 40 entries a word: hundreds of bytes a word and many seconds
+to build. An n-gram inverted index costs a posting per letter of every word and its count
+filter cannot filter short words (one transposition destroys three bigrams, so two edits
+can destroy every bigram of a five-letter word). The signature costs 8 bytes a word, the
+scan a few NumPy passes over the length slices, and the verification is cheap because
+its survivors are few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FORMAT_VERSION = 1
+MAX_DISTANCE = 2  # beyond two edits almost every short word matches and look-ups slow down
+
+_BUCKETS = 32  # signature buckets, each with an "occurs" bit and an "occurs twice" bit
+_SHARED_BUCKETS = 4  # the buckets that rare characters share, chosen by code point
+_OWN_BUCKETS = _BUCKETS - _SHARED_BUCKETS
+_BIT_PARALLEL_LIMIT = 64  # typed words up to this length fit one uint64 bit pattern
+
+IntArray = npt.NDArray[np.int64]
+UInt8Array = npt.NDArray[np.uint8]
+UInt32Array = npt.NDArray[np.uint32]
+UInt64Array = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A run of look-up candidates that have the same length and are all ASCII or all not."""
+
+    length: int
+    ascii: bool
+    first: int  # position among the candidates
+    end: int
+
+
+class SpellingIndex:
+    """Exact fuzzy look-up and respelling suggestions over a dictionary of words."""
+
+    @staticmethod
+    def build(words: Sequence[str], freqs: Sequence[int] | np.ndarray) -> dict[str, np.ndarray]:
+        """Arrays to store for a dictionary of distinct words (lower-case) and their document
+        frequencies. Every value is a 1-D NumPy array (any numeric dtype, uint8 for bytes);
+        the caller stores them and later hands them back, possibly as read-only np.memmap views.
+
+        Which words to give: those without digits and up to ~30 letters. Words seen in a single
+        document may stay in: `suggest` never proposes them, and fuzzy terms then still reach
+        rare names; leaving them out halves a news archive's dictionary (most are typos and
+        one-off names) and makes the look-ups about twice as fast.
+        """
+        word_list = list(words)
+        counts = np.asarray(freqs, dtype=np.int64)
+        if counts.shape != (len(word_list),):
+            raise ValueError(f"{len(word_list)} words but {counts.size} frequencies")
+        if counts.size and counts.min() < 0:
+            raise ValueError("document frequencies cannot be negative")
+        if not all(word_list):
+            raise ValueError("the empty string is not a word")
+        order, groups = _storage_order(word_list)
+        ordered = [word_list[i] for i in order]
+        _reject_duplicates(ordered)
+        lengths = np.fromiter(map(len, ordered), dtype=np.int64, count=len(ordered))
+        code_points = np.frombuffer("".join(ordered).encode("utf-32-le"), dtype=np.uint32)
+        blob = np.frombuffer("".join(ordered).encode("utf-8"), dtype=np.uint8)
+        own_chars = _own_bucket_chars(code_points)
+        group_count = 2 * (int(lengths[-1]) + 1) if lengths.size else 2
+        return {
+            "format": np.array([FORMAT_VERSION], dtype=np.uint32),
+            "blob": blob.copy(),  # frombuffer views are read-only and tied to a bytes object
+            "offsets": _byte_offsets(code_points, lengths),
+            "freqs": np.minimum(counts[order], 2**32 - 1).astype(np.uint32),
+            "signatures": _signatures(code_points, lengths, own_chars),
+            "group_starts": np.searchsorted(groups, np.arange(group_count + 1)).astype(np.int64),
+            "signature_chars": own_chars,
+        }
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        version = int(arrays["format"][0])
+        if version != FORMAT_VERSION:
+            raise ValueError(f"spelling index format {version}; this searchkit reads {FORMAT_VERSION}")
+        self._blob: UInt8Array = arrays["blob"]
+        self._offsets: npt.NDArray[np.unsignedinteger] = arrays["offsets"]
+        self._freqs: npt.NDArray[np.unsignedinteger] = arrays["freqs"]
+        self._signatures: UInt64Array = arrays["signatures"]
+        # A few dozen numbers, read once into Python because every look-up needs them.
+        # Group 2n holds the ASCII words of n letters, group 2n+1 the others.
+        self._group_starts: list[int] = arrays["group_starts"].tolist()
+        self._longest = len(self._group_starts) // 2 - 1
+        self._bucket_of = {chr(c): b for b, c in enumerate(arrays["signature_chars"].tolist())}
+
+    def __len__(self) -> int:
+        return int(self._freqs.shape[0])
+
+    # -- exact look-ups ----------------------------------------------------------------
+
+    def frequency(self, word: str) -> int:
+        """The word's document frequency, 0 if it is not in the dictionary."""
+        index = self._find(word)
+        return int(self._freqs[index]) if index >= 0 else 0
+
+    def _find(self, word: str) -> int:
+        """Where `word` is stored, or -1: a binary search in its (length, ASCII) group."""
+        if not word or len(word) > self._longest:
+            return -1
+        group = 2 * len(word) + (not word.isascii())
+        low, high = self._group_starts[group], self._group_starts[group + 1]
+        target = word.encode("utf-8")
+        while low < high:
+            middle = (low + high) // 2
+            start, end = self._offsets[middle : middle + 2].tolist()
+            stored = self._blob[start:end].tobytes()
+            if stored == target:
+                return middle
+            if stored < target:
+                low = middle + 1
+            else:
+                high = middle
+        return -1
+
+    def _words_at(self, indices: IntArray) -> list[str]:
+        """The words stored at `indices`, decoded in one go."""
+        starts = self._offsets[indices].astype(np.int64)
+        sizes = self._offsets[indices + 1].astype(np.int64) - starts
+        text = _gather(self._blob, starts, sizes).tobytes().decode("utf-8")
+        ends = np.cumsum(self._lengths_of(indices)).tolist()
+        return [text[start:end] for start, end in zip([0, *ends], ends)]
+
+    def _lengths_of(self, indices: IntArray) -> IntArray:
+        """The length in letters of the words stored at `indices`."""
+        group = np.searchsorted(self._group_starts, indices, side="right") - 1
+        return group // 2
+
+    # -- fuzzy look-ups ----------------------------------------------------------------
+
+    def within(
+        self, word: str, max_distance: int, limit: int = 1000
+    ) -> tuple[list[tuple[str, int, int]], bool]:
+        """All dictionary words within max_distance (0..2) of `word`, as (word, distance, frequency),
+        nearest then most frequent first (remaining ties: shorter first, then in a fixed
+        order); the bool says the limit cut the list."""
+        if limit < 0:
+            raise ValueError("the limit cannot be negative")
+        indices, distances = self._matches(word, max_distance)
+        freqs = self._freqs[indices].astype(np.int64)
+        kept = np.lexsort((indices, -freqs, distances))[:limit]
+        found = zip(self._words_at(indices[kept]), distances[kept].tolist(), freqs[kept].tolist())
+        return list(found), indices.size > limit
+
+    def _matches(self, word: str, max_distance: int) -> tuple[IntArray, IntArray]:
+        """Storage indices and distances of every word within max_distance of `word`."""
+        if not 0 <= max_distance <= MAX_DISTANCE:
+            raise ValueError(f"the edit distance must be 0..{MAX_DISTANCE}, not {max_distance}")
+        if max_distance == 0 or not word:
+            index = self._find(word)
+            hits = np.array([index] if index >= 0 else [], dtype=np.int64)
+            return hits, np.zeros(hits.size, dtype=np.int64)
+        candidates, groups = self._signature_survivors(word, max_distance)
+        if len(word) > _BIT_PARALLEL_LIMIT:  # no dictionary of real words gets here
+            distances = np.array(
+                [_osa_distance(word, text) for text in self._words_at(candidates)], dtype=np.int64
+            )
+        else:
+            distances = self._verified_distances(word, candidates, groups)
+        near = distances <= max_distance
+        return candidates[near], distances[near]
+
+    def _signature(self, word: str) -> np.uint64:
+        """The typed word's signature (the scalar twin of `_signatures`)."""
+        bits = 0
+        seen: set[int] = set()
+        for char in word:
+            bucket = self._bucket_of.get(char)
+            if bucket is None:
+                bucket = _OWN_BUCKETS + ord(char) % _SHARED_BUCKETS
+            bits |= 1 << (bucket + _BUCKETS if bucket in seen else bucket)
+            seen.add(bucket)
+        return np.uint64(bits)
+
+    def _signature_survivors(self, word: str, max_distance: int) -> tuple[IntArray, list[_Group]]:
+        """Storage indices of the words whose length and signature allow them to be within
+        max_distance of `word` (a superset of the answer), longest first, in groups."""
+        typed = self._signature(word)
+        typed_lacks = ~typed
+        found: list[IntArray] = []
+        groups: list[_Group] = []
+        count = 0
+        top = min(len(word) + max_distance, self._longest)
+        for length in range(top, max(len(word) - max_distance, 1) - 1, -1):
+            start, end = self._group_starts[2 * length], self._group_starts[2 * length + 2]
+            if start == end:
+                continue
+            # Each letter a word has beyond the typed word's letters costs an edit, and so
+            # does each letter it lacks; the longer word has as many more of the first
+            # kind as the lengths differ.
+            longer_by = length - len(word)
+            may_lack = max_distance - max(longer_by, 0)
+            may_add = max_distance - max(-longer_by, 0)
+            signatures = self._signatures[start:end]
+            # A cheap pass first: both kinds together, in one popcount.
+            near = np.flatnonzero(np.bitwise_count(signatures ^ typed) <= may_lack + may_add)
+            chosen = signatures[near]
+            lacking = np.bitwise_count((chosen | typed) ^ chosen)
+            adding = np.bitwise_count(chosen & typed_lacks)
+            survivors = near[(lacking <= may_lack) & (adding <= may_add)] + start
+            ascii_end = count + int(np.searchsorted(survivors, self._group_starts[2 * length + 1]))
+            groups.append(_Group(length, True, count, ascii_end))
+            groups.append(_Group(length, False, ascii_end, count + survivors.size))
+            found.append(survivors)
+            count += survivors.size
+        candidates = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        return candidates, [group for group in groups if group.end > group.first]
+
+    def _verified_distances(self, word: str, candidates: IntArray, groups: list[_Group]) -> IntArray:
+        """The exact distance from `word` to each candidate (longest first, in `groups`)."""
+        if candidates.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        lane = _lane_type(len(word))
+        masks = _PositionMasks(word, lane)
+        starts = self._offsets[candidates].astype(np.int64)
+        # pattern[j, c]: the positions of the typed word that hold letter j of candidate c.
+        pattern = np.zeros((groups[0].length, candidates.size), dtype=lane)
+        still_reading = [0] * groups[0].length  # how many candidates are longer than j
+        for group in groups:
+            span = slice(group.first, group.end)
+            if group.ascii:  # the usual case, made cheap: each byte is a letter
+                letters = _ascii_letters(self._blob, starts[span], group.length)
+                pattern[: group.length, span] = masks.of_bytes(letters)
+            else:
+                sizes = self._offsets[candidates[span] + 1].astype(np.int64) - starts[span]
+                letters = _decoded_letters(self._blob, starts[span], sizes, group.length)
+                pattern[: group.length, span] = masks.of_code_points(letters)
+            for position in range(group.length):
+                still_reading[position] = group.end
+        return _bit_parallel_osa(len(word), pattern, still_reading)
+
+    # -- did you mean ------------------------------------------------------------------
+
+    def suggest(self, word: str) -> str | None:
+        """The best respelling of `word`, or None."""
+        raise NotImplementedError
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def _storage_order(words: list[str]) -> tuple[IntArray, IntArray]:
+    """Indices of `words` in storage order, and each stored word's group (2 * its length,
+    plus 1 if it is not ASCII). Inside a group the order is by code points, which is also
+    the UTF-8 byte order, so look-ups compare bytes."""
+    alphabetical = np.array(sorted(range(len(words)), key=words.__getitem__), dtype=np.int64)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    ascii_words = np.fromiter(map(str.isascii, words), dtype=bool, count=len(words))
+    groups = (2 * lengths + ~ascii_words)[alphabetical]
+    in_groups = np.argsort(groups, kind="stable")
+    return alphabetical[in_groups], groups[in_groups]
+
+
+def _reject_duplicates(ordered: list[str]) -> None:
+    for previous, current in zip(ordered, ordered[1:]):
+        if previous == current:
+            raise ValueError(f"the word {current!r} is given twice")
+
+
+def _byte_offsets(code_points: UInt32Array, lengths: IntArray) -> npt.NDArray[np.unsignedinteger]:
+    """Where each word starts in the UTF-8 blob, and where the last one ends."""
+    utf8_sizes = (
+        1 + (code_points >= 0x80).astype(np.int64) + (code_points >= 0x800) + (code_points >= 0x10000)
+    )
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    if lengths.size:
+        offsets[1:] = np.cumsum(utf8_sizes)[np.cumsum(lengths) - 1]
+    return offsets.astype(np.uint32 if offsets[-1] < 2**32 else np.uint64)
+
+
+def _own_bucket_chars(code_points: UInt32Array) -> UInt32Array:
+    """The characters that get a signature bucket of their own, the bucket being the index
+    in this array: the most frequent ones, so the filter tells apart what words are made of."""
+    present, counts = np.unique(code_points, return_counts=True)
+    return present[np.argsort(-counts, kind="stable")[:_OWN_BUCKETS]].astype(np.uint32)
+
+
+def _buckets(code_points: UInt32Array, own_chars: UInt32Array) -> IntArray:
+    """The signature bucket of each character."""
+    shared = _OWN_BUCKETS + (code_points % _SHARED_BUCKETS).astype(np.int64)
+    if own_chars.size == 0:
+        return shared
+    by_code = np.argsort(own_chars)
+    at = np.minimum(np.searchsorted(own_chars[by_code], code_points), own_chars.size - 1)
+    return np.where(own_chars[by_code[at]] == code_points, by_code[at], shared)
+
+
+def _signatures(code_points: UInt32Array, lengths: IntArray, own_chars: UInt32Array) -> UInt64Array:
+    """Each word's signature: bit b if bucket b occurs in it, bit 32+b if it occurs again."""
+    if lengths.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    word_of_char = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+    keys = np.sort(word_of_char * _BUCKETS + _buckets(code_points, own_chars))
+    repeated = np.zeros(keys.size, dtype=bool)
+    repeated[1:] = keys[1:] == keys[:-1]  # a bucket's second (or later) letter in the word
+    bit = keys % _BUCKETS + np.where(repeated, _BUCKETS, 0)
+    bits = np.left_shift(np.uint64(1), bit.astype(np.uint64))
+    word_starts = np.cumsum(lengths) - lengths  # sorting kept each word's letters together
+    return np.bitwise_or.reduceat(bits, word_starts)
+
+
+# -- verifying -----------------------------------------------------------------------------
+
+
+def _gather(blob: UInt8Array, starts: IntArray, sizes: IntArray) -> UInt8Array:
+    """The byte ranges [start, start + size) of `blob`, concatenated."""
+    first_byte = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return blob[np.repeat(starts, sizes) + np.arange(int(sizes.sum())) - first_byte]
+
+
+def _ascii_letters(blob: UInt8Array, starts: IntArray, length: int) -> UInt8Array:
+    """The bytes of ASCII words of `length` letters, one row per letter position."""
+    return blob[starts[None, :] + np.arange(length)[:, None]]
+
+
+def _decoded_letters(blob: UInt8Array, starts: IntArray, sizes: IntArray, length: int) -> UInt32Array:
+    """The code points of UTF-8 words of `length` letters, one row per letter position."""
+    raw = _gather(blob, starts, sizes).astype(np.uint32)
+    padded = np.concatenate([raw, np.zeros(3, dtype=np.uint32)])
+    second, third, fourth = (padded[k : k + raw.size] & 0x3F for k in (1, 2, 3))
+    two = ((raw & 0x1F) << 6) | second
+    three = ((raw & 0x0F) << 12) | (second << 6) | third
+    four = ((raw & 0x07) << 18) | (second << 12) | (third << 6) | fourth
+    decoded = np.where(raw < 0x80, raw, np.where(raw < 0xE0, two, np.where(raw < 0xF0, three, four)))
+    leads = (raw & 0xC0) != 0x80  # the bytes that start a letter
+    return decoded[leads].reshape(starts.size, length).T
+
+
+def _lane_type(length: int) -> type[np.unsignedinteger]:
+    """The narrowest unsigned type with a bit for each letter of the typed word: NumPy runs
+    narrower lanes faster."""
+    for lane in (np.uint8, np.uint16, np.uint32):
+        if length <= np.iinfo(lane).bits:
+            return lane
+    return np.uint64
+
+
+class _PositionMasks:
+    """Maps a letter to the bit mask of the positions of the typed word that hold it."""
+
+    def __init__(self, word: str, lane: type[np.unsignedinteger]) -> None:
+        masks: dict[int, int] = {}
+        for position, char in enumerate(word):
+            masks[ord(char)] = masks.get(ord(char), 0) | (1 << position)
+        self._lane = lane
+        self._byte_table = np.zeros(256, dtype=lane)  # bytes >= 0x80 never match a letter
+        for code, mask in masks.items():
+            if code < 0x80:
+                self._byte_table[code] = mask
+        self._chars = np.array(sorted(masks), dtype=np.uint32)
+        self._masks = np.array([masks[c] for c in sorted(masks)], dtype=lane)
+
+    def of_bytes(self, letters: UInt8Array) -> np.ndarray:
+        return self._byte_table[letters]
+
+    def of_code_points(self, letters: UInt32Array) -> np.ndarray:
+        at = np.minimum(np.searchsorted(self._chars, letters), self._chars.size - 1)
+        return np.where(self._chars[at] == letters, self._masks[at], self._lane(0))
+
+
+def _bit_parallel_osa(length: int, pattern: np.ndarray, still_reading: list[int]) -> IntArray:
+    """Optimal string alignment distance from a typed word of `length` letters to each
+    candidate, by Hyyrö's bit-vector algorithm (2003) with its transposition term: one lane
+    per candidate, bit i of a lane for letter i of the typed word. pattern[j, c] holds the
+    positions of the typed word equal to letter j of candidate c; still_reading[j] counts the
+    candidates longer than j, which come first."""
+    lane = pattern.dtype
+    count = pattern.shape[1]
+    vp = np.full(count, np.iinfo(lane).max, dtype=lane)  # vertical +1 deltas: D[i][0] = i
+    vn = np.zeros(count, dtype=lane)
+    d0 = np.zeros(count, dtype=lane)
+    next_d0 = np.zeros(count, dtype=lane)
+    hp = np.empty(count, dtype=lane)
+    hn = np.empty(count, dtype=lane)
+    scratch = np.empty(count, dtype=lane)
+    distance = np.full(count, length, dtype=np.int64)
+    last_row = length - 1
+    # In-place operations on prefixes of preallocated lanes: no allocation per step.
+    for position, k in enumerate(still_reading):
+        eq, VP, VN, D0 = pattern[position, :k], vp[:k], vn[:k], d0[:k]
+        X, HP, HN, S = next_d0[:k], hp[:k], hn[:k], scratch[:k]
+        if position:  # transposition: the letters before and at `position` swapped
+            np.invert(D0, out=S)
+            S &= eq
+            np.add(S, S, out=S)  # << 1; faster than a shift on narrow lanes
+            S &= pattern[position - 1, :k]
+        else:
+            S[...] = 0
+        np.bitwise_and(eq, VP, out=X)
+        X += VP
+        X ^= VP
+        X |= eq
+        X |= VN
+        X |= S
+        np.bitwise_or(X, VP, out=HP)
+        np.invert(HP, out=HP)
+        HP |= VN
+        np.bitwise_and(X, VP, out=HN)
+        np.right_shift(HP, last_row, out=S)  # the last row's horizontal delta: +1 ...
+        S &= 1
+        distance[:k] += S
+        np.right_shift(HN, last_row, out=S)  # ... or -1
+        S &= 1
+        distance[:k] -= S
+        np.add(HP, HP, out=HP)
+        HP |= 1
+        np.add(HN, HN, out=HN)
+        np.bitwise_or(X, HP, out=VP)
+        np.invert(VP, out=VP)
+        VP |= HN
+        np.bitwise_and(HP, X, out=VN)
+        d0, next_d0 = next_d0, d0
+    return distance
+
+
+def _osa_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance, plainly (for typed words too long for a uint64)."""
+    before_previous: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before_previous[j - 2] + 1)
+        before_previous, previous = previous, current
+    return previous[len(b)]

@@ -1,0 +1,100 @@
+"""The one place that reaches into Whoosh beyond its documented API.
+
+searchkit keeps Whoosh 2.7.4 as the index framework: its schema, its query parser,
+its table of contents (TOC) with the list of segments and its generation number, its
+write lock and its commit. The segments themselves are searchkit's (codec.py). What
+that needs from Whoosh's internals is here, so a Whoosh upgrade is checked in one file:
+
+- `TOC.read` / `TOC.write` and `TOC._latest_generation`: reading the live segment list
+  and committing a new one (Whoosh writes the TOC to a temporary name and renames it,
+  so a commit is atomic);
+- the file name patterns of TOCs and segments, for removing what no TOC names.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import whoosh
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+
+SUPPORTED = (2, 7)
+if tuple(whoosh.__version__[:2]) != SUPPORTED:  # pragma: no cover - install-time mistake
+    raise ImportError(
+        f"searchkit needs Whoosh {'.'.join(map(str, SUPPORTED))}.x, found {whoosh.versionstring()}"
+    )
+
+INDEX_NAME = "MAIN"
+_TOC_FILE = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
+_SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
+
+
+class EmptyIndexError(Exception):
+    """The folder holds no Whoosh table of contents."""
+
+
+class TocError(Exception):
+    """A table of contents that cannot be read."""
+
+
+def storage(folder: Path) -> FileStorage:
+    return FileStorage(str(folder))
+
+
+def create(folder: Path, schema) -> None:
+    """An empty Whoosh index (a TOC of generation 0 with no segments) in `folder`."""
+    whoosh_index.create_in(str(folder), schema, indexname=INDEX_NAME)
+
+
+def latest_generation(folder: Path) -> int:
+    """The newest TOC generation in `folder`, -1 if there is none."""
+    return TOC._latest_generation(storage(folder), INDEX_NAME)
+
+
+def read_toc(folder: Path, schema, generation: int | None = None) -> tuple[int, list]:
+    """(generation, segments) of the newest TOC, or of `generation`.
+
+    `schema` is used instead of the pickled one (which is skipped, not unpickled).
+    """
+    try:
+        toc = TOC.read(storage(folder), INDEX_NAME, gen=generation, schema=schema)
+    except whoosh_index.EmptyIndexError:
+        raise EmptyIndexError(f"no index in {folder}") from None
+    except FileNotFoundError:
+        raise  # a commit replaced it while it was opened: the caller tries again
+    except Exception as exc:  # garbage in a TOC raises almost anything (pickle, struct, index...)
+        raise TocError(f"{folder.name}/_{INDEX_NAME}_{generation if generation is not None else 'latest'}.toc: "
+                       f"{type(exc).__name__}: {exc}") from None
+    return toc.generation, list(toc.segments)
+
+
+def write_toc(folder: Path, schema, segments: list, generation: int) -> None:
+    """Commit: write the TOC of `generation` listing `segments` (atomic rename)."""
+    TOC(schema, segments, generation).write(storage(folder), INDEX_NAME)
+
+
+def write_lock(folder: Path):
+    """Whoosh's write lock of the index (held while a writer runs)."""
+    return storage(folder).lock(f"{INDEX_NAME}_WRITELOCK")
+
+
+def stale_files(folder: Path, generation: int, live_segments: set[str]) -> list[Path]:
+    """Files of older TOCs and of segments the TOC of `generation` does not list."""
+    stale = []
+    for path in folder.iterdir():
+        toc = _TOC_FILE.match(path.name)
+        if toc and int(toc.group(1)) != generation:
+            stale.append(path)
+            continue
+        segment = _SEGMENT_FILE.match(path.name)
+        if segment and segment.group(1) not in live_segments and not path.name.endswith("WRITELOCK"):
+            stale.append(path)
+    return stale
+
+
+def is_toc_leftover(name: str) -> bool:
+    """A TOC a killed commit left half-written under its temporary name."""
+    return name.startswith(f"_{INDEX_NAME}_") and ".toc." in name
