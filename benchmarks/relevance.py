@@ -4,10 +4,12 @@
     python -m benchmarks.relevance med adi    # some of them
 
 Each collection in ../shared/relevance is written as a JSON Lines archive (title and
-text, as the Lucene reference indexed them), indexed by `searchkit.engine.indexer.reindex`
-and queried through `Searcher.search`, the code path of `searchkit query`, retrieving
-the top 1000. The requests are long natural-language paragraphs, not query syntax, so
-each is handed over as its plain words (lower-cased, punctuation dropped): a LISA
+text, as the Lucene reference indexed them), indexed and queried through the public API
+(`searchkit.open(...).reindex()` and `.search()`, the code path of `searchkit query`),
+retrieving the top 1000, any of the request's words (`match="any"`: a request is ranked
+over the documents holding any of its words, as the Lucene reference ranks them). The
+requests are long natural-language paragraphs, not query syntax, so each is handed over
+as its plain words (lower-cased, punctuation dropped): a LISA
 request's "AND" or a CACM "?" is prose, not an operator or a wildcard. SQLite FTS5
 (`porter unicode61`, ranked by `bm25()`) gets the same words, OR-ed, on the same
 documents. CRAN is scored twice: as is, and with each query's source paper (judged
@@ -27,9 +29,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import searchkit
 from benchmarks.ir_eval import MEASURES, evaluate
-from searchkit.engine.indexer import reindex
-from searchkit.engine.searcher import Searcher
 from searchkit.models import SearchRequest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,13 +85,12 @@ def run_searchkit(coll: Collection, workdir: Path) -> tuple[dict[str, list[str]]
         for line_no, (docno, title, text) in enumerate(coll.docs, start=1):
             out.write(json.dumps({"title": title, "text": text}) + "\n")
             docno_of[f"{coll.name}.jsonl#{line_no}"] = docno
-    index_dir = workdir / coll.name / "index"
-    reindex(archive, index_dir, full=True)
     run: dict[str, list[str]] = {}
-    started = time.perf_counter()
-    with Searcher(index_dir) as searcher:
+    with searchkit.open(workdir / coll.name / "index", archive) as ix:
+        ix.reindex(full=True)
+        started = time.perf_counter()
         for qid, text in coll.queries.items():
-            response = searcher.search(SearchRequest(text=plain_words(text), page_size=DEPTH))
+            response = ix.search(SearchRequest(text=plain_words(text), page_size=DEPTH, match="any"))
             run[qid] = [docno_of[hit.id] for hit in response.hits]
     return run, (time.perf_counter() - started) / max(1, len(coll.queries))
 

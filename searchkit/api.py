@@ -23,7 +23,6 @@ from os import PathLike
 from pathlib import Path
 
 from .engine import store
-from .engine.indexer import reindex as _reindex
 from .engine.ranking import DEFAULT, RankingParams
 from .engine.searcher import Searcher
 from .errors import IndexMissingError
@@ -96,9 +95,11 @@ class Index:
                 on_problem: Callable[[ReadProblem], None] | None = None,
                 wait_seconds: float = 10.0) -> ReindexSummary:
         """Bring the index up to date with the archive (incremental unless `full`)."""
+        from .engine.indexer import reindex  # the writer's imports stay off the query path
+
         if self.archive_dir is None:
             raise IndexMissingError("no archive folder given to index")
-        summary = _reindex(self.archive_dir, self.index_dir, full=full, progress=progress,
+        summary = reindex(self.archive_dir, self.index_dir, full=full, progress=progress,
                            on_problem=on_problem, wait_seconds=wait_seconds)
         if self._searcher is not None:
             self._searcher.refresh()

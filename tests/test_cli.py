@@ -40,7 +40,8 @@ def test_first_query_builds_the_index_and_finds_both(run):
     assert "building it" in result.stderr and "indexed 2 articles" in result.stderr
     assert data["query"] == "peacekeepers Almaty"
     assert data["total"] == 2
-    assert set(data) == {"query", "total", "took_ms", "hits", "facets", "suggestion"}
+    assert set(data) == {"query", "total", "took_ms", "hits", "facets", "suggestion", "matched"}
+    assert data["matched"] == "all"
     assert {h["id"] for h in data["hits"]} == {MOSCOW_ID, MINSK_ID}
     hit = next(h for h in data["hits"] if h["id"] == MOSCOW_ID)
     assert set(hit) == {"id", "path", "date", "source", "place", "title", "score", "snippet"}

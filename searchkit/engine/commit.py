@@ -39,13 +39,21 @@ def is_commit_file(name: str) -> bool:
     return name.startswith("commit-") and name.endswith(".arrays")
 
 
-def duplicates(keys: np.ndarray, live: np.ndarray) -> np.ndarray:
-    """Live documents whose key an earlier live document has (ascending)."""
+def duplicates(keys: np.ndarray, dates: np.ndarray, idhash: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """Live documents that repeat a story another live document tells first (ascending).
+
+    The copy kept is the earliest dated (undated ones last), then the smallest id hash:
+    a rule of the articles alone, so every index of the same articles (built whole,
+    updated piece by piece, or split in shards) keeps the same copy.
+    """
     docs = np.flatnonzero(live)
-    _, first = np.unique(keys[docs], return_index=True)
-    is_first = np.zeros(len(docs), dtype=bool)
-    is_first[first] = True
-    return docs[~is_first].astype(np.int32)
+    when = dates[docs]
+    when = np.where(when == np.iinfo(np.int64).min, np.iinfo(np.int64).max, when)
+    order = np.lexsort((idhash[docs], when, keys[docs]))
+    sorted_keys = keys[docs][order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    return np.sort(docs[order][~first]).astype(np.int32)
 
 
 def dictionary_words(frequencies: Mapping[str, int]) -> tuple[list[str], np.ndarray]:

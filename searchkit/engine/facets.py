@@ -46,8 +46,9 @@ def facet_counts(view: IndexView, docs: np.ndarray, limit: int | None = FACET_LI
 
 
 def _most_frequent(counts: np.ndarray, names: list[str], limit: int | None) -> tuple[FacetCount, ...]:
+    """Most frequent first; ties in the order of the value table (sorted, normalised)."""
     present = np.flatnonzero(counts)
-    ranked = sorted(present.tolist(), key=lambda i: (-int(counts[i]), names[i]))
+    ranked = present[np.lexsort((present, -counts[present]))]
     if limit is not None:
         ranked = ranked[:limit]
-    return tuple(FacetCount(names[i], int(counts[i])) for i in ranked)
+    return tuple(FacetCount(names[i], int(counts[i])) for i in ranked.tolist())

@@ -44,8 +44,9 @@ class RankingParams:
     k1: float = 2.0
     b: dict[str, float] = field(default_factory=lambda: {"title": 0.6, "body": 0.5})
     field_weight: dict[str, float] = field(default_factory=lambda: {"title": 1.75, "body": 1.0})
-    proximity_slop: int = 3
-    proximity_boost: float = 0.25
+    proximity_slop: int = 3  # positions count stop words: "stock of the exchange" is 3 apart
+    proximity_boost: float = 0.2
+    proximity_b: float = 0.5  # length normalisation of the per-field scores behind the bonus
     proximity_max_words: int = 8
     feedback_min_words: int = 9
     feedback_docs: int = 5  # the best documents feedback learns from
@@ -105,7 +106,7 @@ class Scorer:
             if not occurrences.any():
                 continue
             b = p.b.get(fieldname, 0.5)
-            norm = (1.0 - b) + b * self.view.lengths(fieldname)[docs] / self.view.average_length(fieldname)
+            norm = (1.0 - b) + b * self.view.norm_lengths(fieldname, docs) / self.view.average_length(fieldname)
             tf += p.field_weight.get(fieldname, 1.0) * occurrences / norm
         if isinstance(leaf, Word):
             weight = self.idf(leaf.fields, leaf.term)
@@ -134,12 +135,12 @@ class Scorer:
         if self._feedback_applies(plan, leaves):
             total = self._with_feedback(words, docs, total)
         elif 2 <= len(words) <= self.params.proximity_max_words and self.params.proximity_boost > 0:
-            total = self._with_proximity(words, [parts[leaves.index(w)] for w in words], docs, total, wanted)
+            total = self._with_proximity(words, docs, total, wanted)
         if not most_words_first or not parts:
-            return top(docs, total, wanted)
+            return top(self.view, docs, total, wanted)
         held = np.sum([part > 0 for part in parts], axis=0)
         # Below one, the score only orders documents holding as many clauses.
-        best, _ = top(docs, held + total / (total.max() + 1.0), wanted)
+        best, _ = top(self.view, docs, held + total / (total.max() + 1.0), wanted)
         return best, total[np.searchsorted(docs, best)]
 
     def _feedback_applies(self, plan: Node, leaves: Sequence[Leaf]) -> bool:
@@ -147,20 +148,29 @@ class Scorer:
         return (isinstance(base, Any) and len(leaves) >= self.params.feedback_min_words
                 and all(isinstance(c, Word) for c in base.children))
 
-    def _with_proximity(self, words: list[Word], parts: list[np.ndarray], docs: np.ndarray,
-                        base: np.ndarray, wanted: int) -> np.ndarray:
+    def _with_proximity(self, words: list[Word], docs: np.ndarray, base: np.ndarray,
+                        wanted: int) -> np.ndarray:
         """`base` plus the proximity bonus where it could lift a document into the top.
 
-        A pair's bonus is at most its words' scores: documents are checked most hopeful
-        first, until none left could reach the top even with its whole bonus.
+        A pair of consecutive words earns, in each field where the second follows the
+        first within the slop, `proximity_boost` times the two words' BM25 scores in that
+        field (times the field's weight). That is each document's ceiling: documents are
+        checked most hopeful first, until none left could reach the top with it.
         """
         p = self.params
-        pairs = [(a, b, p.proximity_boost * (sa + sb) * ((sa > 0) & (sb > 0)))
-                 for (a, sa), (b, sb) in zip(zip(words, parts), zip(words[1:], parts[1:]))
-                 if a.term != b.term and set(a.fields) & set(b.fields)]
+        pairs = []  # (first, second, field, the bonus if they stand close there)
+        for a, b in zip(words, words[1:]):
+            if a.term == b.term:
+                continue
+            for fieldname in (f for f in a.fields if f in b.fields):
+                sa, sb = self._field_bm25(a, fieldname, docs), self._field_bm25(b, fieldname, docs)
+                weight = p.proximity_boost * a.boost * p.field_weight.get(fieldname, 1.0)
+                bonus = weight * (sa + sb) * ((sa > 0) & (sb > 0))
+                if bonus.any():
+                    pairs.append((a, b, fieldname, bonus))
         if not pairs:
             return base
-        ceiling = np.sum([bonus for _, _, bonus in pairs], axis=0)
+        ceiling = np.sum([bonus for *_, bonus in pairs], axis=0)
         reach = base + ceiling * (1 + 1e-9)
         hopeful = np.flatnonzero(ceiling > 0)
         hopeful = hopeful[np.argsort(-reach[hopeful], kind="stable")]
@@ -172,31 +182,40 @@ class Scorer:
                 if reach[hopeful[checked]] < kth:
                     break
             batch_idx = np.sort(hopeful[checked:checked + batch])
-            for a, b, bonus in pairs:
-                close = self._close(a, b, docs[batch_idx])
+            for a, b, fieldname, bonus in pairs:
+                close = self._close(a.term, b.term, fieldname, docs[batch_idx])
                 final[batch_idx[close]] += bonus[batch_idx[close]]
             checked += batch
             batch *= 2
         return final
 
-    def _close(self, a: Word, b: Word, docs: np.ndarray) -> np.ndarray:
-        """For each of `docs`, whether `b` follows `a` within the slop in a shared field."""
-        close = np.zeros(len(docs), dtype=bool)
-        for fieldname in (f for f in a.fields if f in b.fields):
-            first = self.view.positions(fieldname, a.term, docs)
-            second = self.view.positions(fieldname, b.term, docs)
-            if not len(first) or not len(second):
-                continue
-            after = np.minimum(np.searchsorted(second, first, side="right"), len(second) - 1)
-            gap = second[after] - first
-            near = (gap >= 1) & (gap <= self.params.proximity_slop)
-            close |= member(docs, np.unique(first[near] >> 32))
-        return close
+    def _field_bm25(self, word: Word, fieldname: str, docs: np.ndarray) -> np.ndarray:
+        """A word's plain BM25 in one field (its own idf, the common b)."""
+        p = self.params
+        post_docs, tf = self.view.postings(fieldname, word.term)
+        occurrences = lookup(post_docs, tf, docs)
+        if not occurrences.any():
+            return occurrences
+        idf = self.idf((fieldname,), word.term)
+        norm = (1.0 - p.proximity_b) + p.proximity_b * self.view.norm_lengths(fieldname, docs) \
+            / self.view.average_length(fieldname)
+        return idf * occurrences * (p.k1 + 1.0) / (occurrences + p.k1 * norm)
+
+    def _close(self, first: str, second: str, fieldname: str, docs: np.ndarray) -> np.ndarray:
+        """For each of `docs`, whether `second` follows `first` within the slop in a field."""
+        a = self.view.positions(fieldname, first, docs)
+        b = self.view.positions(fieldname, second, docs)
+        if not len(a) or not len(b):
+            return np.zeros(len(docs), dtype=bool)
+        after = np.minimum(np.searchsorted(b, a, side="right"), len(b) - 1)
+        gap = b[after] - a
+        near = (gap >= 1) & (gap <= self.params.proximity_slop)
+        return member(docs, np.unique(a[near] >> 32))
 
     def _with_feedback(self, words: list[Word], docs: np.ndarray, total: np.ndarray) -> np.ndarray:
         """Scores after RM3 feedback from the best few documents (see the module docstring)."""
         p = self.params
-        best_docs, best_scores = top(docs, total, p.feedback_docs)
+        best_docs, best_scores = top(self.view, docs, total, p.feedback_docs)
         weights: Counter[str] = Counter()
         for doc, score in zip(best_docs.tolist(), best_scores.tolist()):
             stored = self.view.stored(doc)
@@ -217,36 +236,33 @@ class Scorer:
         return self.scores(expanded, docs)[0]
 
 
-def top(docs: np.ndarray, scores: np.ndarray, wanted: int) -> tuple[np.ndarray, np.ndarray]:
-    """The `wanted` highest-scoring documents, best first; ties by document number."""
+def top(view: IndexView, docs: np.ndarray, scores: np.ndarray, wanted: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `wanted` highest-scoring documents, best first. Ties go to the newest, then
+    by id hash: the same order in any index of the same articles."""
     if wanted < len(docs):
-        cut = np.argpartition(-scores, wanted - 1)[:wanted]
-        # Everything tied with the last one kept competes, so ties break by document.
-        threshold = scores[cut].min()
-        cut = np.flatnonzero(scores >= threshold)
+        threshold = np.partition(scores, len(scores) - wanted)[len(scores) - wanted]
+        cut = np.flatnonzero(scores >= threshold)  # everything tied with the last kept
     else:
         cut = np.arange(len(docs))
-    order = np.lexsort((docs[cut], -scores[cut]))[:wanted]
-    return docs[cut][order], scores[cut][order]
+    chosen = docs[cut]
+    order = np.lexsort((view.idhash[chosen], _recency(view.dates[chosen]), -scores[cut]))[:wanted]
+    return chosen[order], scores[cut][order]
 
 
-def by_date(docs: np.ndarray, dates: np.ndarray, wanted: int, newest: bool) -> np.ndarray:
+def _recency(dates: np.ndarray) -> np.ndarray:
+    """A key sorting newest first, undated last."""
+    return np.where(dates == NO_DATE, np.iinfo(np.int64).max, -np.maximum(dates, NO_DATE + 1))
+
+
+def by_date(view: IndexView, docs: np.ndarray, wanted: int, newest: bool) -> np.ndarray:
     """The first `wanted` of `docs` by date (newest or oldest first); undated documents
-    come last either way, ties by document number."""
-    when = dates[docs]
-    if newest:  # undated (NO_DATE, the smallest value) sort last already
-        if wanted < len(docs):
-            threshold = np.partition(when, len(when) - wanted)[len(when) - wanted]
-            cut = np.flatnonzero(when >= threshold)
-        else:
-            cut = np.arange(len(docs))
-        order = np.lexsort((-docs[cut], when[cut]))[::-1]
+    last either way; ties by id hash."""
+    when = view.dates[docs]
+    key = _recency(when) if newest else np.where(when == NO_DATE, np.iinfo(np.int64).max, when)
+    if wanted < len(docs):
+        threshold = np.partition(key, wanted - 1)[wanted - 1]
+        cut = np.flatnonzero(key <= threshold)
     else:
-        key = np.where(when == NO_DATE, np.iinfo(np.int64).max, when)
-        if wanted < len(docs):
-            threshold = np.partition(key, wanted - 1)[wanted - 1]
-            cut = np.flatnonzero(key <= threshold)
-        else:
-            cut = np.arange(len(docs))
-        order = np.lexsort((docs[cut], key[cut]))
-    return docs[cut][order][:wanted]
+        cut = np.arange(len(docs))
+    chosen = docs[cut]
+    return chosen[np.lexsort((view.idhash[chosen], key[cut]))][:wanted]

@@ -203,7 +203,7 @@ class Searcher:
         if sort == "relevance":
             best, scores = scorer.rank(plan, docs, wanted, most_words_first=most_words_first)
             return list(zip(best.tolist()[offset:], scores.tolist()[offset:]))
-        shown = by_date(docs, view.dates, wanted, newest=(sort == "newest"))[offset:]
+        shown = by_date(view, docs, wanted, newest=(sort == "newest"))[offset:]
         scores = scorer.scores(scored_leaves(plan, matcher), shown)[0] if not browse \
             else np.zeros(len(shown))
         return list(zip(shown.tolist(), scores.tolist()))
@@ -217,6 +217,7 @@ class Searcher:
         docs = np.array(sorted(d for d, _ in page), dtype=np.int64)
         marks = _marks(view, matcher, scored_leaves(plan, matcher), docs)
         archive = self._archive_of(view)
+        here = Path.cwd()
         hits = []
         for doc, score in page:
             stored = view.stored(doc)
@@ -224,7 +225,7 @@ class Searcher:
             title_marks, body_marks = marks["title"].get(doc, []), marks["body"].get(doc, [])
             hits.append(Hit(
                 id=str(stored["id"]),
-                path=_display_path(archive, str(stored["path"])),
+                path=_display_path(archive, str(stored["path"]), here),
                 date=stored["date"],  # type: ignore[arg-type]
                 source=stored.get("source"),  # type: ignore[arg-type]
                 place=stored.get("place"),  # type: ignore[arg-type]
@@ -393,13 +394,13 @@ def _marks(view: IndexView, matcher: Matcher, leaves, docs: np.ndarray) -> dict[
     return out
 
 
-def _display_path(archive: str | None, rel: str) -> str:
+def _display_path(archive: str | None, rel: str, here: Path | None = None) -> str:
     """The article's file as the person can open it: relative to here if inside it."""
     if not archive:
         return rel
     full = Path(archive, rel)
     try:
-        return str(full.relative_to(Path.cwd()))
+        return str(full.relative_to(here or Path.cwd()))
     except ValueError:
         return str(full)
 

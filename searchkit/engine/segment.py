@@ -5,8 +5,12 @@ A segment holds a run of documents (numbered from 0 within it) in one array file
 
     doc.date, doc.month        when: microseconds since 1970 (naive UTC), year*12+month-1
     doc.dedup                  a hash of the normalised body: copies of a story share it
+    doc.idhash                 a hash of the article id: breaks ties the same way in any
+                               index holding the article, whatever its document number
     doc.file                   the archive file each document came from (file.path)
-    doc.len.<field>            indexed words per text field, for ranking
+    doc.len.<field>            indexed words per text field (their average, for ranking)
+    doc.norm.<field>           the same as a one-byte code (whoosh_compat.length_codes):
+                               what ranking normalises each document's length by
     <field>.terms              the field's terms, sorted (a string table)
     <field>.post.off           per term, where its postings start (and end)
     <field>.post.doc/.tf       per posting: document, occurrences
@@ -43,6 +47,7 @@ from ..models import Article
 from .analysis import BatchAnalyzer
 from .arrays import ArrayFile, DamagedFile, StringTable, pack_strings, write_arrays
 from .fields import FACETS, TEXT_FIELD_NAMES, TEXT_FIELDS, display, keyword
+from .whoosh_compat import length_codes
 
 FORMAT_VERSION = 1
 NO_DATE = np.iinfo(np.int64).min
@@ -223,6 +228,7 @@ class SegmentBuilder:
             out.update(_facet_arrays(facet.name, facet.multi, self._facets[facet.name]))
         hashes = np.array(self._ids, dtype=np.uint64)
         order = np.argsort(hashes, kind="stable")
+        out["doc.idhash"] = hashes
         out["id.hash"], out["id.doc"] = hashes[order], order.astype(np.int32)
         out["store.blob"] = np.frombuffer(b"".join(self._blocks), dtype=np.uint8)
         out["store.block.off"] = offsets_of(np.fromiter(map(len, self._blocks), np.int64, len(self._blocks)))
@@ -261,6 +267,7 @@ def _text_field_arrays(name: str, parts: _FieldParts, vocabulary: list[str], doc
     out[f"{name}.pos"] = smallest_uint(sorted_positions)
     lengths = np.concatenate(parts.lengths) if parts.lengths else np.zeros(0, np.uint32)
     out[f"doc.len.{name}"] = smallest_uint(lengths)
+    out[f"doc.norm.{name}"] = length_codes(lengths)
     if parts.checkpoints:
         counts = np.fromiter(map(len, parts.checkpoints), dtype=np.int64, count=len(parts.checkpoints))
         out[f"{name}.chk.off"] = offsets_of(counts)
@@ -348,7 +355,7 @@ class SegmentArrays:
             self.facet_shown = {f.name: StringTable(self.file, f"facet.{f.name}.shown") for f in FACETS}
             self.files = StringTable(self.file, "file.path")
             self.words = StringTable(self.file, "words")
-            for name in ("doc.date", "doc.month", "doc.dedup", "doc.file"):
+            for name in ("doc.date", "doc.month", "doc.dedup", "doc.file", "doc.idhash"):
                 if len(self.file[name]) != self.doc_count:
                     raise DamagedFile(self.path, f"{name} has the wrong length")
         except KeyError as exc:
@@ -426,18 +433,15 @@ def merge(segments: Sequence[SegmentArrays], deleted: Sequence[np.ndarray], path
     new_ids = [np.cumsum(k) - 1 for k in keeps]
     bases = offsets_of(np.array([int(k.sum()) for k in keeps], dtype=np.int64))
     out: dict[str, np.ndarray] = {}
-    for name in ("doc.date", "doc.month", "doc.dedup"):
+    for name in ("doc.date", "doc.month", "doc.dedup", "doc.idhash"):
         out[name] = np.concatenate([s[name][k] for s, k in zip(segments, keeps)])
     out.update(_merge_files(segments, keeps))
     for fieldname in TEXT_FIELD_NAMES:
         out.update(_merge_text_field(fieldname, segments, keeps, new_ids, bases))
     for facet in FACETS:
         out.update(_merge_facet(facet.name, facet.multi, segments, keeps))
-    hashes = np.concatenate([s["id.hash"] for s in segments])
-    docs = np.concatenate([_remap(s["id.doc"], k, n, b) for s, k, n, b in zip(segments, keeps, new_ids, bases)])
-    alive = docs >= 0
-    order = np.argsort(hashes[alive], kind="stable")
-    out["id.hash"], out["id.doc"] = hashes[alive][order], docs[alive][order].astype(np.int32)
+    order = np.argsort(out["doc.idhash"], kind="stable")
+    out["id.hash"], out["id.doc"] = out["doc.idhash"][order], order.astype(np.int32)
     out.update(_merge_store(segments, keeps))
     words: Counter[str] = Counter()
     for seg in segments:
@@ -515,6 +519,7 @@ def _merge_text_field(name: str, segments, keeps, new_ids, bases) -> dict[str, n
     out[f"{name}.pos"] = smallest_uint(all_pos[pos_index].astype(np.int64))
     out[f"doc.len.{name}"] = smallest_uint(np.concatenate(
         [seg[f"doc.len.{name}"][keep].astype(np.int64) for seg, keep in zip(segments, keeps)]))
+    out[f"doc.norm.{name}"] = np.concatenate([seg[f"doc.norm.{name}"][keep] for seg, keep in zip(segments, keeps)])
     if f"{name}.chk.off" not in segments[0].file:
         return out
     chk_counts, chk_values = [], []

@@ -261,8 +261,9 @@ def remove_stale_generations(index_dir: Path, keep: Path | None) -> None:
         shutil.rmtree(index_dir / name, ignore_errors=True)
     if stale:
         _record_generations(index_dir, [name for name in mine if name not in stale])
-    for tmp in index_dir.glob(f".{CURRENT}.*.tmp"):
-        tmp.unlink(missing_ok=True)
+    for name in (CURRENT, MARKER):  # what a killed atomic write left behind
+        for tmp in index_dir.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
     if keep is not None:
         for tmp in keep.glob(f".{META}.*.tmp"):
             tmp.unlink(missing_ok=True)

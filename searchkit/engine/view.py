@@ -31,7 +31,7 @@ from .commit import read_commit
 from .fields import FACET_BY_NAME, TEXT_FIELD_NAMES
 from .schema import build_schema
 from .segment import SegmentArrays, from_micros, offsets_of, record_to_fields, runs
-from .whoosh_compat import EmptyIndexError, TocError, read_toc
+from .whoosh_compat import LENGTH_STEPS, EmptyIndexError, TocError, read_toc
 
 POSTINGS_BUDGET = 4_000_000  # postings (and positions) kept decoded per view, least recent out
 STORED_BLOCKS_KEPT = 64
@@ -97,6 +97,7 @@ class IndexView:
         valid[self.commit.dup] = False
         self.valid = valid
         self.live_count = int(live.sum())
+        self.deleted_count = self.doc_count - self.live_count
         self._postings = _Cache(POSTINGS_BUDGET)
         self._blocks = _Cache(STORED_BLOCKS_KEPT)
 
@@ -120,8 +121,17 @@ class IndexView:
     def months(self) -> np.ndarray:
         return self.column("doc.month")
 
+    @cached_property
+    def idhash(self) -> np.ndarray:
+        """A hash of each document's article id: the last word on ties (see ranking.top)."""
+        return self.column("doc.idhash")
+
     def lengths(self, fieldname: str) -> np.ndarray:
         return self.column(f"doc.len.{fieldname}")
+
+    def norm_lengths(self, fieldname: str, docs: np.ndarray) -> np.ndarray:
+        """The lengths ranking normalises by (one-byte codes decoded), for `docs`."""
+        return LENGTH_STEPS[self.column(f"doc.norm.{fieldname}")[docs]]
 
     def average_length(self, fieldname: str) -> float:
         return self._field_stats[fieldname]
@@ -138,10 +148,14 @@ class IndexView:
         """(documents ascending, occurrences) of a term in a text field, deleted included."""
         return self._postings.get(("post", fieldname, term), lambda: self._read_postings(fieldname, term))
 
+    def term_ids(self, fieldname: str, term: str) -> list[int]:
+        """The term's id in each segment (-1 where absent)."""
+        return self._postings.get(("ids", fieldname, term), lambda: (
+            [seg.term_id(fieldname, term) for seg in self.segments], 1))
+
     def _read_postings(self, fieldname: str, term: str):
         docs, tfs = [], []
-        for seg, base in zip(self.segments, self.bases.tolist()):
-            t = seg.term_id(fieldname, term)
+        for seg, base, t in zip(self.segments, self.bases.tolist(), self.term_ids(fieldname, term)):
             if t >= 0:
                 d, tf = seg.postings(fieldname, t)
                 docs.append(d if not base else d.astype(np.int64) + base)
@@ -155,7 +169,10 @@ class IndexView:
         return out, 2 * len(out[0]) + 8
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
-        return len(self.postings(fieldname, term)[0])
+        """Live documents holding the term (deleted ones do not count, so statistics
+        equal those of an index built whole from the same articles)."""
+        docs = self.postings(fieldname, term)[0]
+        return int(np.count_nonzero(self.live[docs])) if self.deleted_count else len(docs)
 
     def facet_docs(self, facet: str, value: str) -> np.ndarray:
         """Documents holding a (normalised) facet value, ascending."""
@@ -170,13 +187,15 @@ class IndexView:
         """Where `term` stands in each of `docs` (ascending) that holds it, as keys
         `doc << 32 | position`, ascending."""
         out = []
+        ids = self.term_ids(fieldname, term)
         for k, (seg, base) in enumerate(zip(self.segments, self.bases.tolist())):
-            end = base + seg.doc_count
-            local = docs[(docs >= base) & (docs < end)].astype(np.int64) - base
-            if not len(local):
-                continue
-            t = seg.term_id(fieldname, term)
+            t = ids[k]
             if t < 0:
+                continue
+            local = docs.astype(np.int64) - base
+            if len(self.segments) > 1:
+                local = local[(local >= 0) & (local < seg.doc_count)]
+            if not len(local):
                 continue
             post_docs, tf = seg.postings(fieldname, t)
             idx = np.searchsorted(post_docs, local)

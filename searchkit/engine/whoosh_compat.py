@@ -8,7 +8,9 @@ that needs from Whoosh's internals is here, so a Whoosh upgrade is checked in on
 - `TOC.read` / `TOC.write` and `TOC._latest_generation`: reading the live segment list
   and committing a new one (Whoosh writes the TOC to a temporary name and renames it,
   so a commit is atomic);
-- the file name patterns of TOCs and segments, for removing what no TOC names.
+- the file name patterns of TOCs and segments, for removing what no TOC names;
+- Whoosh's table of field lengths as one byte (`LENGTH_STEPS`): ranking normalises a
+  document's length as Whoosh always has, the measured ranking stays what it was.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import whoosh
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
+from whoosh.util import numeric
+
+import numpy as np
 
 SUPPORTED = (2, 7)
 if tuple(whoosh.__version__[:2]) != SUPPORTED:  # pragma: no cover - install-time mistake
@@ -30,6 +35,16 @@ if tuple(whoosh.__version__[:2]) != SUPPORTED:  # pragma: no cover - install-tim
 INDEX_NAME = "MAIN"
 _TOC_FILE = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
 _SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
+
+
+# The 256 lengths a one-byte length stands for: a length is stored as the smallest of
+# them not below it (precise for short fields, coarser for long ones, as Lucene's norms).
+LENGTH_STEPS = np.array(numeric._length_byte_cache, dtype=np.float64)
+
+
+def length_codes(lengths: np.ndarray) -> np.ndarray:
+    """Field lengths as Whoosh's one-byte codes."""
+    return np.minimum(np.searchsorted(LENGTH_STEPS, lengths, side="left"), 255).astype(np.uint8)
 
 
 class EmptyIndexError(Exception):

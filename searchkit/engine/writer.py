@@ -29,7 +29,7 @@ from ..errors import IndexBusyError
 from ..models import Article, ReadProblem
 from . import whoosh_compat
 from .codec import ArraySegment
-from .commit import CommitData, is_commit_file, read_commit, write_commit
+from .commit import CommitData, duplicates, is_commit_file, read_commit, write_commit
 from .segment import SegmentArrays, SegmentBuilder, merge
 
 BATCH_ARTICLES = 1000  # analysed together: big enough for NumPy, small enough for memory
@@ -183,12 +183,13 @@ class Writer:
         number of live documents."""
         self.segments = self._merged(self.segments)
         opened = [SegmentArrays(self.folder / s.file_name()) for s in self.segments]
-        keys = np.concatenate([s["doc.dedup"] for s in opened]) if opened else np.zeros(0, np.uint64)
-        live = np.concatenate([_live(s, r) for s, r in zip(opened, self.segments)]) if opened \
-            else np.zeros(0, bool)
+        live = _joined([_live(s, r) for s, r in zip(opened, self.segments)], bool)
+        dup = duplicates(_joined([s["doc.dedup"] for s in opened], np.uint64),
+                         _joined([s["doc.date"] for s in opened], np.int64),
+                         _joined([s["doc.idhash"] for s in opened], np.uint64), live)
         generation = self.generation + 1
         self._written.append(write_commit(
-            self.folder, generation, dup=_duplicates(keys, live), manifest=self.manifest,
+            self.folder, generation, dup=dup, manifest=self.manifest,
             words=_word_frequencies(opened), meta=meta or {},
         ))
         whoosh_compat.write_toc(self.folder, self.schema, self.segments, generation)
@@ -255,10 +256,8 @@ def _live(seg: SegmentArrays, record: ArraySegment) -> np.ndarray:
     return live
 
 
-def _duplicates(keys: np.ndarray, live: np.ndarray) -> np.ndarray:
-    from .commit import duplicates
-
-    return duplicates(keys, live) if len(keys) else np.zeros(0, np.int32)
+def _joined(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
 
 
 def _word_frequencies(segments: Sequence[SegmentArrays]) -> Counter[str]:

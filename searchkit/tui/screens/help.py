@@ -22,6 +22,7 @@ HELP = """\
 | Tab / Shift+Tab | move between query box, filters and results |
 | Enter / Space / click | in a facet list: select or clear a value |
 | Ctrl+O (or `o`) | sort: relevance → newest → oldest |
+| Ctrl+T | words typed: all of them for a short query (else any) → all → any |
 | Ctrl+L (or `m`) | more like the highlighted article |
 | Ctrl+Y | accept the "did you mean" spelling |
 | Esc | leave "more like this", else clear the filters, else the query |
@@ -47,7 +48,7 @@ whole day, month or year named. An unreadable date is marked and ignored.
 
 | you type | it finds |
 | --- | --- |
-| `peacekeepers almaty` | articles with both words first, then those with either |
+| `peacekeepers almaty` | articles with both words (with either, said so, when none has both) |
 | `"collective security"` | the phrase |
 | `oil OR gas`, `oil NOT gas` | either word; one without the other |
 | `peace*`, `peacekeepr~` | words starting with peace; words spelled about so |

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
 from textual.worker import get_current_worker
 
 from ...errors import UserError
-from ...models import SORT_ORDERS, ReindexProgress, SearchRequest, SearchResponse
+from ...models import MATCH_MODES, SORT_ORDERS, MatchMode, ReindexProgress, SearchRequest, SearchResponse, SortOrder
 from ...safe import printable
 from .. import collector
 from ..backend import Backend
@@ -43,6 +43,7 @@ PROGRESS_EVERY = 0.1  # seconds between progress updates sent from the indexer
 class SearchScreen(Screen):
     BINDINGS = [
         Binding("ctrl+o", "cycle_sort", "Sort"),
+        Binding("ctrl+t", "cycle_match", "All/any words"),
         Binding("ctrl+l", "more_like", "More like"),
         Binding("ctrl+y", "accept_suggestion", "Did you mean", show=False),
         Binding("escape", "clear", "Clear"),
@@ -56,7 +57,8 @@ class SearchScreen(Screen):
         super().__init__()
         self.backend = backend
         self.show_timing = show_timing
-        self.sort = "relevance"
+        self.sort: SortOrder = "relevance"
+        self.match: MatchMode = "auto"  # all the words of a short query, any of a long one
         self.like: tuple[str, str] | None = None  # (article id, title) for "more like this"
         self.seq = 0  # number of the latest search asked for
         self.shown_seq = 0  # number of the latest search on the screen (or failed)
@@ -113,7 +115,7 @@ class SearchScreen(Screen):
         width = results.width or 80
         return SearchRequest(
             text="" if self.like else self.query_one(QueryBox).value,
-            since=since, until=until, sort=self.sort, page=page,
+            since=since, until=until, sort=self.sort, page=page, match=self.match,
             # A screenful and a little more: every hit loaded costs a snippet.
             page_size=max(MIN_PAGE_SIZE, (results.height or 24) // 3 + 4),
             # Fill about three lines of the results' width; a wide terminal shows more.
@@ -240,7 +242,12 @@ class SearchScreen(Screen):
     # Keys --------------------------------------------------------------------------
 
     def action_cycle_sort(self) -> None:
-        self.sort = SORT_ORDERS[(SORT_ORDERS.index(self.sort) + 1) % len(SORT_ORDERS)]
+        self.sort = SORT_ORDERS[(SORT_ORDERS.index(self.sort) + 1) % len(SORT_ORDERS)]  # type: ignore[assignment]
+        self.search_now()
+
+    def action_cycle_match(self) -> None:
+        """Words typed side by side: auto (all of a short query) → all → any."""
+        self.match = MATCH_MODES[(MATCH_MODES.index(self.match) + 1) % len(MATCH_MODES)]  # type: ignore[assignment]
         self.search_now()
 
     def action_accept_suggestion(self) -> None:

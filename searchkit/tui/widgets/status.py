@@ -23,6 +23,11 @@ class StatusLine(Static):
         text.append(hits, style="bold")
         if self.show_timing:
             text.append(f" in {response.took_ms:.0f} ms")
+        if response.matched == "any" and response.total and like is None:
+            # Said outright: these articles do not hold every word typed.
+            text.append(" with any of the words", style="bold")
+        elif response.request.match == "all":
+            text.append(" with all the words")
         text.append(f" · sorted by {response.request.sort}")
         if like is not None:
             text.append(" · more like ")
