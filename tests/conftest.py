@@ -72,7 +72,9 @@ class Cli:
 
     def __call__(self, *args: str, env: dict | None = None):
         runner = CliRunner()
-        full = [args[0], "--archive", str(self.archive), "--index", str(self.index_dir), *args[1:]]
+        options = [a for a in args if a == "--debug"]  # options of `searchkit` itself
+        args = tuple(a for a in args if a != "--debug")
+        full = [*options, args[0], "--archive", str(self.archive), "--index", str(self.index_dir), *args[1:]]
         return runner.invoke(cli, full, env=env, catch_exceptions=False)
 
 

@@ -225,3 +225,46 @@ def test_the_installed_command_runs(tmp_path, archive):
     bad = subprocess.run([sys.executable, "-m", "searchkit", "query", "x", "--since", "nope"],
                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_all_and_any_say_which_articles_count(run):
+    strict = as_json(run("query", "Serdyukov Blinken", "--all", "--json"))
+    assert (strict["total"], strict["matched"]) == (0, "all")
+    loose = as_json(run("query", "Serdyukov Blinken", "--json"))
+    assert (loose["total"], loose["matched"]) == (2, "any")
+    assert as_json(run("query", "Almaty Blinken", "--any", "--json"))["total"] == 2
+    assert as_json(run("query", "Almaty Blinken", "--json"))["total"] == 1
+    said = run("query", "Serdyukov Blinken").stdout
+    assert said.startswith("No article holds all the words; these hold some of them.")
+
+
+def test_a_fault_in_searchkit_is_an_internal_error_not_a_damaged_index(run, monkeypatch):
+    from searchkit.engine import facets
+
+    run("reindex")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the facet counter")
+
+    monkeypatch.setattr(facets, "facet_counts", broken)
+    monkeypatch.setattr("searchkit.engine.searcher.facet_counts", broken)
+    result = run("query", "Almaty")
+    assert result.exit_code == 70
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error" in lines[0] and "a bug in the facet counter" in lines[0]
+    assert "damaged" not in result.stderr and "reindex" not in result.stderr
+    debug = run("--debug", "query", "Almaty")
+    assert debug.exit_code == 70 and "Traceback" in debug.stderr
+
+
+def test_a_too_broad_wildcard_is_refused_in_one_line(tmp_path):
+    from .conftest import Cli
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    words = " ".join(f"zz{n:05d}" for n in range(1500))
+    (archive / "many.txt").write_text(f" date 2022-01-05 MOSCOW, January 5. /TASS/. {words}.", encoding="utf-8")
+    cli = Cli(archive, tmp_path / "index")
+    cli("reindex")
+    assert_user_error(cli("query", "zz*"), "too broad", "1,500 words")
+    assert as_json(cli("query", "zz0001*", "--json"))["total"] == 1

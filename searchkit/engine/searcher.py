@@ -41,6 +41,7 @@ from .querying import (
     All,
     Any,
     CompiledQuery,
+    ALL_WORDS_MAX,
     FacetValue,
     Node,
     Phrase,
@@ -187,7 +188,10 @@ class Searcher:
                           most_words_first=plan is fallback)
         hits = self._hits(view, matcher, plan, page, request.snippet_chars)
         total = len(docs)
-        suggestion = self._suggest(view, request, total) if total < SUGGEST_BELOW else None
+        # A respelling is looked for when little is found, or when no article holds
+        # every word typed (a misspelt word is often the one no article holds).
+        wanted = total < SUGGEST_BELOW or (matched == "any" and compiled.words <= ALL_WORDS_MAX)
+        suggestion = self._suggest(view, request, total) if wanted else None
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResponse(request, total, round(took_ms, 2), hits, facet_counts(view, docs),
                               suggestion, matched)

@@ -117,7 +117,7 @@ def test_query_piped_exact_bytes(evil) -> None:
         "     evil.jsonl#1",
         "",
         "2 hits in " + out.split("\n")[10].split(" in ")[1],
-        "source: TASS 1 · [bold]SRC[5m 1",
+        "source: [bold]SRC[5m 1 · TASS 1",  # ties alphabetically, case aside
     ]
     assert "topic: ^[]0;t^Gtopic 1 · [blink]t2 1" in out.split("\n")
 

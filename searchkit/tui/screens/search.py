@@ -43,7 +43,7 @@ PROGRESS_EVERY = 0.1  # seconds between progress updates sent from the indexer
 class SearchScreen(Screen):
     BINDINGS = [
         Binding("ctrl+o", "cycle_sort", "Sort"),
-        Binding("ctrl+t", "cycle_match", "All/any words"),
+        Binding("ctrl+t", "cycle_match", "All/any"),
         Binding("ctrl+l", "more_like", "More like"),
         Binding("ctrl+y", "accept_suggestion", "Did you mean", show=False),
         Binding("escape", "clear", "Clear"),
