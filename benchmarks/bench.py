@@ -1,38 +1,51 @@
-"""searchkit's benchmark: build, reindex, query and cold start, against FTS5 and tantivy.
+"""searchkit's speed benchmark: builds, queries and cold starts, beside FTS5 and tantivy.
 
-    python benchmarks/bench.py                       # everything (about 30 min on 2 cores)
+    python benchmarks/bench.py                       # every corpus (over an hour on 2 cores)
     python benchmarks/bench.py --quick               # Reuters only, one pass
     python benchmarks/bench.py --corpora reuters,rss100k --skip-baselines
-    python benchmarks/bench.py --record              # also append the table to RESULTS.md
+    python benchmarks/bench.py --corpora all674k --engines fts5,tantivy
+    python benchmarks/bench.py --record              # also append the tables to RESULTS.md
 
-Archives and indexes live in benchmarks/.work/ (git-ignored). Each build runs in its
-own process, so its peak memory (main process + largest worker) can be measured.
-Timings are wall time on whatever else the machine is doing; CPU seconds are shown
-beside build times because a shared machine slows wall time, not CPU time.
+To measure another searchkit tree (say, the last commit, exported with
+`git archive HEAD searchkit | tar -x -C /tmp/old`), put it first on the path:
+`PYTHONPATH=/tmp/old python benchmarks/bench.py --quick`.
+
+Archives and indexes live in benchmarks/.work/ (git-ignored). Every build is a child
+process: searchkit's through its own command (`searchkit reindex --full`), the
+baselines' through `engines.py build`. Queries are timed in this process, wall time
+and CPU time of each call: the machine is shared, so CPU time is the fair figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
-import resource
+import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import corpora  # noqa: E402
+import corpora  # noqa: E402  (found through the path set just above)
 from engines import ENGINES, timed  # noqa: E402
 
-SORTS = ("relevance", "newest")
+ENGINE_ORDER = ("searchkit", "fts5", "tantivy")
+BASELINES = ("fts5", "tantivy")
+# Timed groups: (label, query group, sort order).
+GROUPS = (("relevance", "main", "relevance"), ("newest", "main", "newest"),
+          ("fuzzy", "fuzzy", "relevance"))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -46,208 +59,332 @@ def dir_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-# -- builds, each in a child process ---------------------------------------------
+# -- child processes: wall, CPU and memory of exactly one command -------------------
 
 
-def _child_build(engine: str, corpus: str, index: str) -> None:
-    """(child) Build one index and print what it cost as JSON."""
-    shutil.rmtree(index, ignore_errors=True)
-    cpu = time.process_time()
-    seconds, count = timed(ENGINES[engine].build, corpus, Path(index))
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({
-        "articles": count, "seconds": seconds,
-        "cpu": time.process_time() - cpu + kids.ru_utime + kids.ru_stime,
-        "peak_mb": (own.ru_maxrss + kids.ru_maxrss) / 1024,
-    }))
+@dataclass
+class Cost:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and the children it waited for
+    max_rss_mb: float  # largest resident size of any one of those processes
+    peak_mb: float  # largest sum of proportional set sizes over the process tree (sampled)
+    stdout: str
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and its live descendants."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += parents.get(pid, [])
+    return found
+
+
+def _memory_kb(pid: int) -> int:
+    """Proportional set size (shared pages split between the processes sharing them:
+    a forked worker is not counted twice); resident size where that is not available."""
+    for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+                if line.startswith(key):
+                    return int(line.split()[1])
+        except OSError:
+            continue
+    return 0
+
+
+class _TreeSampler(threading.Thread):
+    """Samples the memory of a process tree ten times a second, keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            self.peak_kb = max(self.peak_kb, sum(_memory_kb(p) for p in _tree(self.pid)))
+
+
+# A child's largest resident size must be measured by a small parent: the kernel's
+# high-water mark survives exec(), so a command started straight from this (large)
+# process would report this process's size. GNU time is such a parent; else a tiny
+# Python one.
+_GNU_TIME = Path("/usr/bin/time")
+_WRAPPER = ("import resource, subprocess, sys\n"
+            "code = subprocess.run(sys.argv[2:]).returncode\n"
+            "with open(sys.argv[1], 'w') as out:\n"
+            "    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+            "sys.exit(code)\n")
+
+
+@functools.cache
+def _has_gnu_time() -> bool:
+    try:
+        probe = subprocess.run([str(_GNU_TIME), "--version"], check=False, capture_output=True, text=True)
+    except OSError:
+        return False
+    return "GNU" in probe.stdout + probe.stderr
+
+
+def _wrapped(command: list[str], rss_file: str) -> list[str]:
+    if _has_gnu_time():
+        return [str(_GNU_TIME), "-f", "%M", "-o", rss_file, *command]
+    return [sys.executable, "-c", _WRAPPER, rss_file, *command]
+
+
+def run_process(command: list[str], sample_memory: bool = False) -> Cost:
+    """Run `command`; wall time, CPU time (from wait4(): exactly this process and the
+    children it waited for, not deltas of RUSAGE_CHILDREN) and memory."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as rss:
+        # In the work folder: `python -m searchkit` then imports the searchkit that
+        # PYTHONPATH or the installed package names, never one that happens to be in
+        # the current folder.
+        corpora.WORK.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        proc = subprocess.Popen(_wrapped(command, rss.name), stdout=out, stderr=err, cwd=corpora.WORK)
+        sampler = _TreeSampler(proc.pid)
+        if sample_memory:
+            sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        sampler.done.set()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode:
+            raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}): "
+                               f"{err.read().decode(errors='replace')[-2000:]}")
+        max_rss_kb = int(rss.read().split()[-1])
+        return Cost(wall, usage.ru_utime + usage.ru_stime, max_rss_kb / 1024,
+                    max(sampler.peak_kb, max_rss_kb) / 1024, out.read().decode())
+
+
+# -- builds ------------------------------------------------------------------------
+
+
+def index_dir(corpus: str, engine: str) -> Path:
+    return corpora.WORK / "indexes" / f"{corpus}-{engine}"
 
 
 def build(engine: str, corpus: str) -> dict:
-    corpora.archive(corpus)  # prepared outside the timing
-    index = corpora.WORK / "indexes" / f"{corpus}-{engine}"
-    out = subprocess.run(
-        [sys.executable, __file__, "--_build", engine, corpus, str(index)],
-        check=True, capture_output=True, text=True,
-    ).stdout
-    result = json.loads(out.strip().splitlines()[-1])
-    result["bytes"] = dir_bytes(index)
-    result["index"] = str(index)
-    result["rate"] = result["articles"] / result["seconds"]
-    result["bytes_per_article"] = result["bytes"] / result["articles"]
-    print(f"  {engine:9} build {result['articles']:,} articles in {result['seconds']:.1f} s "
-          f"({result['rate']:,.0f}/s, cpu {result['cpu']:.1f} s), {result['peak_mb']:.0f} MB peak, "
+    archive = corpora.archive(corpus)  # prepared and counted outside the timing
+    articles = corpora.article_count(corpus)
+    index = index_dir(corpus, engine)
+    shutil.rmtree(index, ignore_errors=True)
+    index.parent.mkdir(parents=True, exist_ok=True)
+    cost = run_process(ENGINES[engine].build_command(corpus, archive, index), sample_memory=True)
+    size = dir_bytes(index)
+    result = {"articles": articles, "seconds": cost.wall, "cpu": cost.cpu, "peak_mb": cost.peak_mb,
+              "max_rss_mb": cost.max_rss_mb, "bytes": size, "index": str(index),
+              "rate": articles / cost.wall, "bytes_per_article": size / articles}
+    print(f"  {engine:9} build {articles:,} articles in {cost.wall:.1f} s ({result['rate']:,.0f}/s), "
+          f"cpu {cost.cpu:.1f} s, peak {cost.peak_mb:.0f} MB (largest process {cost.max_rss_mb:.0f} MB), "
           f"{result['bytes_per_article']:,.0f} B/article", flush=True)
     return result
 
 
-# -- queries ---------------------------------------------------------------------
+# -- queries, in this process ---------------------------------------------------------
 
 
-def query_times(engine_cls, index: Path, queries: list[str], reps: int) -> dict:
-    """Per sort order: p50/p95 over the queries (each query's median of `reps` runs)."""
-    open_s, engine = timed(engine_cls, index)
+def summary(walls: list[float], cpus: list[float], texts: list[str]) -> dict:
+    """p50 / p95 of per-query milliseconds, and the slowest query by CPU."""
+    slowest = max(range(len(cpus)), key=cpus.__getitem__)
+    return {"wall_p50": percentile(walls, 0.5), "wall_p95": percentile(walls, 0.95),
+            "cpu_p50": percentile(cpus, 0.5), "cpu_p95": percentile(cpus, 0.95),
+            "slowest": texts[slowest], "slowest_cpu": cpus[slowest]}
+
+
+def query_times(engine_name: str, index: Path, queries: list[corpora.Query], reps: int) -> dict:
+    """Per group: p50/p95 over its queries, each query's time the median of `reps` runs."""
+    open_wall, open_cpu, engine = timed(ENGINES[engine_name], index)
     try:
-        totals = {q: engine.run(q, "relevance") for q in queries}  # warm-up pass
+        # Warm-up pass (every query in every order it is timed in); keeps the totals.
+        totals = {q.text: engine.run(q.text, "relevance").total for q in queries}
         for q in queries:
-            engine.run(q, "newest")
-        out = {"open_s": open_s, "totals": totals}
-        if hasattr(engine, "raw_count"):
-            out["raw"] = {q: engine.raw_count(q) for q in queries}
-        for sort in SORTS:
-            per_query = []
-            for q in queries:
-                per_query.append(statistics.median(timed(engine.run, q, sort)[0] for _ in range(reps)))
-            ms = [t * 1000 for t in per_query]
-            out[sort] = {"p50": percentile(ms, 0.5), "p95": percentile(ms, 0.95), "max": max(ms),
-                         "slowest": queries[ms.index(max(ms))]}
+            if q.group == "main":
+                engine.run(q.text, "newest")
+        out: dict = {"open_ms": open_wall * 1000, "open_cpu_ms": open_cpu * 1000, "totals": totals}
+        for label, group, sort in GROUPS:
+            texts = [q.text for q in queries if q.group == group]
+            walls, cpus = [], []
+            for text in texts:
+                runs = [timed(engine.run, text, sort)[:2] for _ in range(reps)]
+                walls.append(statistics.median(w for w, _ in runs) * 1000)
+                cpus.append(statistics.median(c for _, c in runs) * 1000)
+            out[label] = summary(walls, cpus, texts)
         return out
     finally:
         engine.close()
 
 
-def cold_start(index: Path, archive: Path, runs: int) -> tuple[float, float]:
-    """Median wall and CPU time of `searchkit query said --json` as a new process."""
-    exe = Path(sys.executable).with_name("searchkit")
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "searchkit"]
-    command += ["query", "said", "--json", "--index", str(index), "--archive", str(archive)]
-    walls, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        walls.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+def cold_start(engine: str, corpus: str, runs: int) -> dict:
+    """Median wall and CPU, and the largest resident size, of a new process answering
+    `said` (searchkit: `searchkit query said --json`; the baselines: `engines.py query`,
+    which opens the index and does the same work as a timed query)."""
+    command = ENGINES[engine].cold_command(index_dir(corpus, engine), corpora.archive(corpus), "said")
+    costs = [run_process(command) for _ in range(runs)]
+    return {"wall": statistics.median(c.wall for c in costs), "cpu": statistics.median(c.cpu for c in costs),
+            "rss_mb": max(c.max_rss_mb for c in costs)}
 
 
-# -- incremental reindex -----------------------------------------------------------
+# -- incremental reindex, through the command -------------------------------------------
 
 
 def reindex_times(files: int, reps: int) -> dict:
-    """No-op and one-changed-file reindex of a wire-text archive of `files` files."""
-    from searchkit.engine.indexer import reindex
-
+    """`searchkit reindex` of a wire-text archive of `files` files: first, no-op, one
+    file changed. Each is a new process, so the figures include starting Python."""
     archive = corpora.archive(f"wire{files}")
-    index = corpora.WORK / "indexes" / f"wire{files}-searchkit"
+    index = index_dir(f"wire{files}", "searchkit")
     shutil.rmtree(index, ignore_errors=True)
-    first, summary = timed(reindex, archive, index)
-    noop = [timed(reindex, archive, index)[0] for _ in range(reps)]
+    command = [sys.executable, "-m", "searchkit", "reindex", "--archive", str(archive),
+               "--index", str(index), "--quiet"]
+    first = run_process(command)
+    noop = [run_process(command) for _ in range(reps)]
     changed = []
     victims = sorted(archive.rglob("*.txt"))
     for i in range(reps):
         path = victims[i * 97 % len(victims)]
         path.write_text(path.read_text(encoding="utf-8") + f"\nCorrection {time.time()}.\n",
                         encoding="utf-8")
-        seconds, s = timed(reindex, archive, index)
-        assert s.changed == 1, s
-        changed.append(seconds)
-    print(f"  reindex of {files:,} files: first {first:.1f} s, no-op {statistics.median(noop):.2f} s, "
-          f"one changed {statistics.median(changed):.2f} s", flush=True)
-    return {"files": files, "articles": summary.articles, "first_s": first,
-            "noop_s": statistics.median(noop), "changed_s": statistics.median(changed)}
+        cost = run_process(command)
+        counted = re.search(r"([\d,]+) changed", cost.stdout)
+        if counted and counted.group(1) != "1":
+            raise RuntimeError(f"expected one changed file: {cost.stdout.strip()}")
+        changed.append(cost)
+    result = {"files": files, "first_s": first.wall,
+              "noop_s": statistics.median(c.wall for c in noop),
+              "noop_cpu": statistics.median(c.cpu for c in noop),
+              "changed_s": statistics.median(c.wall for c in changed),
+              "changed_cpu": statistics.median(c.cpu for c in changed)}
+    print(f"  reindex of {files:,} files: first {first.wall:.1f} s, no-op {result['noop_s']:.2f} s "
+          f"(cpu {result['noop_cpu']:.2f}), one changed {result['changed_s']:.2f} s "
+          f"(cpu {result['changed_cpu']:.2f})", flush=True)
+    return result
 
 
 # -- the run -----------------------------------------------------------------------
 
 
-def agreement(sk: dict, fts: dict, queries: list[tuple[bool, str]]) -> list[str]:
-    """Queries flagged '=' whose match counts differ between searchkit and FTS5.
+def disagreements(per: dict, engine: str, queries: list[corpora.Query]) -> list[str]:
+    """Checked queries whose de-duplicated totals differ from FTS5's."""
+    mine, fts = per[engine]["query"]["totals"], per["fts5"]["query"]["totals"]
+    return [f"{q.text!r}: {engine} {mine[q.text]:,} vs FTS5 {fts[q.text]:,}"
+            for q in queries if q.checked and mine[q.text] != fts[q.text]]
 
-    Compared before duplicates are removed: both engines drop later copies of a story,
-    but which copy counts as the first differs (searchkit's parallel build numbers
-    documents out of reading order), so totals after de-duplication may differ a little.
-    """
-    return [f"{q!r}: searchkit {sk['raw'][q]:,} vs FTS5 {fts['raw'][q]:,}"
-            for check, q in queries if check and sk["raw"][q] != fts["raw"][q]]
+
+def print_query_line(name: str, q: dict) -> None:
+    parts = [f"{label} {q[label]['wall_p50']:.1f}/{q[label]['wall_p95']:.1f} ms "
+             f"(cpu {q[label]['cpu_p50']:.1f}/{q[label]['cpu_p95']:.1f})" for label, _, _ in GROUPS]
+    print(f"  {name:9} open {q['open_ms']:.0f} ms; p50/p95 " + "; ".join(parts)
+          + f"; slowest {q['relevance']['slowest']!r} {q['relevance']['slowest_cpu']:.0f} ms cpu",
+          flush=True)
+
+
+def run_corpus(corpus: str, engines: list[str], queries: list[corpora.Query], args) -> dict:
+    print(f"{corpus}:", flush=True)
+    per: dict = {}
+    for name in engines:
+        per[name] = {"build": build(name, corpus)}
+        per[name]["query"] = query_times(name, index_dir(corpus, name), queries, args.reps)
+        print_query_line(name, per[name]["query"])
+        per[name]["cold"] = cold_start(name, corpus, args.cold_runs)
+        c = per[name]["cold"]
+        print(f"  {name:9} cold start: {c['wall']:.2f} s wall, {c['cpu']:.2f} s cpu, "
+              f"{c['rss_mb']:.0f} MB", flush=True)
+        if corpus != "reuters":  # the big indexes are not kept
+            shutil.rmtree(index_dir(corpus, name), ignore_errors=True)
+    if "fts5" in per:
+        checked = sum(q.checked for q in queries)
+        for name in (n for n in engines if n != "fts5"):
+            differ = disagreements(per, name, queries)
+            per[name]["agree"] = {"agree": checked - len(differ), "checked": checked, "differ": differ}
+            print(f"  {name} vs FTS5: totals agree on {checked - len(differ)}/{checked} checked queries",
+                  flush=True)
+            for line in differ:
+                print(f"    differs: {line}", flush=True)
+    return per
 
 
 def run(args) -> dict:
     queries = corpora.queries()
-    texts = [q for _, q in queries]
-    engines = ["searchkit"] if args.skip_baselines else ["searchkit", "fts5", "tantivy"]
+    engines = [e for e in ENGINE_ORDER if e in args.engines]
     results: dict = {"corpora": {}, "when": datetime.now().isoformat(timespec="minutes")}
     for corpus in args.corpora:
-        print(f"{corpus}:", flush=True)
-        per = results["corpora"][corpus] = {}
-        for name in engines:
-            b = build(name, corpus)
-            q = query_times(ENGINES[name], Path(b["index"]), texts, args.reps)
-            per[name] = {"build": b, "query": q}
-            print(f"  {name:9} open {q['open_s'] * 1000:.0f} ms; query p50/p95 "
-                  + "; ".join(f"{s} {q[s]['p50']:.1f}/{q[s]['p95']:.1f} ms" for s in SORTS)
-                  + f" (slowest {q['relevance']['slowest']!r} {q['relevance']['max']:.0f} ms)",
-                  flush=True)
-        if "fts5" in per:
-            sk_q, fts_q = per["searchkit"]["query"], per["fts5"]["query"]
-            per["disagree"] = agreement(sk_q, fts_q, queries)
-            checked = sum(1 for c, _ in queries if c)
-            per["agree"] = f"{checked - len(per['disagree'])}/{checked}"
-            per["dedup_max_diff"] = max(
-                abs(sk_q["totals"][q] - fts_q["totals"][q]) / max(1, fts_q["totals"][q])
-                for c, q in queries if c)
-            print(f"  hit counts vs FTS5: {per['agree']} agree (before de-duplication); after it, "
-                  f"totals differ by at most {per['dedup_max_diff']:.1%}", flush=True)
-            for line in per["disagree"]:
-                print(f"    differs: {line}", flush=True)
-        if corpus == "reuters":
-            results["cold_start_s"], results["cold_start_cpu_s"] = cold_start(
-                Path(per["searchkit"]["build"]["index"]), corpora.archive(corpus), args.cold_runs)
-            print(f"  cold `searchkit query`: {results['cold_start_s']:.2f} s wall, "
-                  f"{results['cold_start_cpu_s']:.2f} s cpu (medians)", flush=True)
-        for name in engines:  # the big indexes are not kept
-            if corpus != "reuters":
-                shutil.rmtree(per[name]["build"]["index"], ignore_errors=True)
+        results["corpora"][corpus] = run_corpus(corpus, engines, queries, args)
     if args.wire_files:
         results["reindex"] = reindex_times(args.wire_files, args.reps)
+    results["machine"] = machine()
     return results
 
 
+# -- the tables --------------------------------------------------------------------
+
+
+COLUMNS = ("build art/s", "build CPU s", "peak MB", "bytes/article",
+           "query p50 / p95 ms (wall)", "query p50 / p95 ms (CPU)",
+           "newest p50 / p95 ms (wall)", "newest p50 / p95 ms (CPU)",
+           "fuzzy p95 ms wall / CPU", "cold start wall s / CPU s / MB")
+
+
+def _cells(e: dict) -> list[tuple[float, ...]]:
+    """One engine's figures, column by column (tuples where a cell holds several)."""
+    b, q, c = e["build"], e["query"], e["cold"]
+    return [(b["rate"],), (b["cpu"],), (b["peak_mb"],), (b["bytes_per_article"],),
+            (q["relevance"]["wall_p50"], q["relevance"]["wall_p95"]),
+            (q["relevance"]["cpu_p50"], q["relevance"]["cpu_p95"]),
+            (q["newest"]["wall_p50"], q["newest"]["wall_p95"]),
+            (q["newest"]["cpu_p50"], q["newest"]["cpu_p95"]),
+            (q["fuzzy"]["wall_p95"], q["fuzzy"]["cpu_p95"]),
+            (c["wall"], c["cpu"], c["rss_mb"])]
+
+
+def _figure(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.1f}" if x >= 1 else f"{x:.2f}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}×" if b else "–"
+
+
 def table(results: dict) -> str:
-    rows = ["| corpus | engine | build art/s (cpu s) | peak MB | bytes/article | open ms "
-            "| relevance p50 / p95 ms | newest p50 / p95 ms |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rows = ["| corpus | engine | " + " | ".join(COLUMNS) + " |", "|" + " --- |" * (len(COLUMNS) + 2)]
     for corpus, per in results["corpora"].items():
-        for name in ("searchkit", "fts5", "tantivy"):
-            if name not in per:
+        for name in (n for n in ENGINE_ORDER if n in per):
+            cells = [" / ".join(map(_figure, cell)) for cell in _cells(per[name])]
+            rows.append(f"| {corpus} | {name} | " + " | ".join(cells) + " |")
+        for base in (n for n in BASELINES if n in per and "searchkit" in per):
+            pairs = zip(_cells(per["searchkit"]), _cells(per[base]))
+            cells = [" / ".join(_ratio(a, b) for a, b in zip(mine, theirs)) for mine, theirs in pairs]
+            rows.append(f"| {corpus} | searchkit / {base} | " + " | ".join(cells) + " |")
+    notes = ["", ("Ratios are searchkit's figure divided by the baseline's, cell by cell "
+                  "(build art/s: below 1× means slower; every other column: above 1× means slower "
+                  "or bigger).")]
+    for corpus, per in results["corpora"].items():
+        for name, e in per.items():
+            if "agree" not in e:
                 continue
-            b, q = per[name]["build"], per[name]["query"]
-            rows.append(
-                f"| {corpus} | {name} | {b['rate']:,.0f} ({b['cpu']:.0f}) | {b['peak_mb']:.0f} "
-                f"| {b['bytes_per_article']:,.0f} | {q['open_s'] * 1000:.0f} "
-                f"| {q['relevance']['p50']:.1f} / {q['relevance']['p95']:.1f} "
-                f"| {q['newest']['p50']:.1f} / {q['newest']['p95']:.1f} |")
-        sk = per["searchkit"]
-        for name in ("fts5", "tantivy"):
-            if name in per:
-                o = per[name]
-                ratio = lambda a, b: f"{a / b:.1f}×" if b else "–"  # noqa: E731
-                rows.append(
-                    f"| {corpus} | searchkit / {name} | {ratio(sk['build']['seconds'], o['build']['seconds'])} time "
-                    f"| {ratio(sk['build']['peak_mb'], o['build']['peak_mb'])} "
-                    f"| {ratio(sk['build']['bytes_per_article'], o['build']['bytes_per_article'])} | "
-                    f"| {ratio(sk['query']['relevance']['p50'], o['query']['relevance']['p50'])} / "
-                    f"{ratio(sk['query']['relevance']['p95'], o['query']['relevance']['p95'])} "
-                    f"| {ratio(sk['query']['newest']['p50'], o['query']['newest']['p50'])} / "
-                    f"{ratio(sk['query']['newest']['p95'], o['query']['newest']['p95'])} |")
-    lines = ["\n".join(rows), ""]
-    for corpus, per in results["corpora"].items():
-        if "disagree" in per:
-            lines.append(
-                (f"- {corpus}: match counts agree with FTS5 on all {per['agree'].split('/')[1]} checked queries"
-                 if not per["disagree"] else
-                 f"- {corpus}: match counts agree with FTS5 on {per['agree']}; differ on: "
-                 + "; ".join(per["disagree"]))
-                + f" (after de-duplication totals differ by at most {per['dedup_max_diff']:.1%})")
-    if "cold_start_s" in results:
-        lines.append(f"- cold `searchkit query said --json` on the Reuters index: "
-                     f"{results['cold_start_s']:.2f} s wall, {results['cold_start_cpu_s']:.2f} s cpu (medians)")
+            a = e["agree"]
+            line = f"- {corpus}, {name} vs FTS5: de-duplicated totals agree on {a['agree']}/{a['checked']}"
+            notes.append(line + ("" if not a["differ"] else "; differ on: " + "; ".join(a["differ"])))
+        slowest = ", ".join(f"{n} {per[n]['query']['relevance']['slowest']!r} "
+                            f"{per[n]['query']['relevance']['slowest_cpu']:.0f} ms"
+                            for n in ENGINE_ORDER if n in per)
+        notes.append(f"- {corpus}, slowest query by CPU (relevance): {slowest}")
     if "reindex" in results:
         r = results["reindex"]
-        lines.append(f"- reindex of {r['files']:,} wire-text files: no-op {r['noop_s']:.2f} s, "
-                     f"one changed file {r['changed_s']:.2f} s (first build {r['first_s']:.1f} s)")
-    return "\n".join(lines)
+        notes.append(f"- `searchkit reindex` of {r['files']:,} wire-text files (new process each): "
+                     f"no-op {r['noop_s']:.2f} s wall ({r['noop_cpu']:.2f} s CPU), one changed file "
+                     f"{r['changed_s']:.2f} s ({r['changed_cpu']:.2f} s CPU); first build {r['first_s']:.1f} s")
+    return "\n".join(rows + notes)
 
 
 def machine() -> str:
@@ -255,26 +392,41 @@ def machine() -> str:
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:
         load = "?"
+    import sqlite3
+
     return (f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"SQLite {__import__('sqlite3').sqlite_version}, load average at the end {load}")
+            f"SQLite {sqlite3.sqlite_version}, tantivy-py {_version('tantivy')}, "
+            f"load average at the end {load}")
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--_build":
-        _child_build(*sys.argv[2:])
-        return
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpora", default=",".join(corpora.CORPORA),
                    help="comma-separated, of: " + ", ".join(corpora.CORPORA))
     p.add_argument("--quick", action="store_true", help="Reuters only, one pass, 2,000-file reindex")
-    p.add_argument("--skip-baselines", action="store_true", help="searchkit only (no FTS5, tantivy)")
+    p.add_argument("--engines", default=",".join(ENGINE_ORDER),
+                   help="comma-separated, of: " + ", ".join(ENGINE_ORDER))
+    p.add_argument("--skip-baselines", action="store_true", help="searchkit only (--engines searchkit)")
     p.add_argument("--reps", type=int, default=3, help="runs per query (the median counts)")
-    p.add_argument("--cold-runs", type=int, default=7)
+    p.add_argument("--cold-runs", type=int, default=5, help="cold starts per engine (the median counts)")
     p.add_argument("--wire-files", type=int, default=corpora.WIRE_FILES,
                    help="files in the reindex archive (0: skip)")
-    p.add_argument("--record", action="store_true", help="append the table to benchmarks/RESULTS.md")
+    p.add_argument("--record", action="store_true", help="append the tables to benchmarks/RESULTS.md")
     args = p.parse_args()
     args.corpora = [c.strip() for c in args.corpora.split(",") if c.strip()]
+    args.engines = ["searchkit"] if args.skip_baselines else args.engines.split(",")
+    unknown = (set(args.corpora) - set(corpora.CORPORA)) | (set(args.engines) - set(ENGINE_ORDER))
+    if unknown:
+        p.error(f"unknown corpora or engines: {', '.join(sorted(unknown))}")
     if args.quick:
         args.corpora, args.reps, args.cold_runs = ["reuters"], 1, 3
         args.wire_files = min(args.wire_files, 2_000)
@@ -286,7 +438,7 @@ def main() -> None:
     (corpora.WORK / "last-run.json").write_text(json.dumps(results, indent=2, default=str))
     if args.record:
         with open(HERE / "RESULTS.md", "a", encoding="utf-8") as fh:
-            fh.write(f"\n## Run of {results['when']}\n\nMachine: {machine()}.\n"
+            fh.write(f"\n## Run of {results['when']}\n\nMachine: {results['machine']}.\n"
                      f"Command: `python benchmarks/bench.py {' '.join(sys.argv[1:])}`\n\n{text}\n")
 
 

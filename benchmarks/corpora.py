@@ -6,10 +6,12 @@ into the git-ignored work folder, never into the repository.
 
 from __future__ import annotations
 
+import itertools
 import json
 import lzma
 import shutil
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -17,7 +19,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 WORK = REPO / "benchmarks" / ".work"
 
 RSS_SIZES = {"rss100k": 100_000, "rss300k": 300_000}
-CORPORA = ("reuters", "rss100k", "rss300k")
+CORPORA = ("reuters", "rss100k", "rss300k", "all674k")  # all674k: all 2023 RSS + Reuters
 WIRE_FILES = 20_000  # the incremental-reindex archive
 RSS_FILE_LINES = 50_000  # one .jsonl file per this many items
 
@@ -34,6 +36,9 @@ def archive(name: str) -> Path:
         _reuters(target)
     elif name in RSS_SIZES:
         _rss(target, RSS_SIZES[name])
+    elif name == "all674k":  # one archive: the RSS .jsonl files and the Reuters .sgm beside them
+        _rss(target, None)
+        _reuters(target)
     elif name.startswith("wire") and name[4:].isdigit():  # "wire20000": that many files
         _wire(target, int(name[4:]))
     else:
@@ -50,25 +55,21 @@ def _reuters(target: Path) -> None:
                 tar.extract(member, target, filter="data")
 
 
-def _rss(target: Path, count: int) -> None:
-    """The first `count` items of the 2023 RSS set, in date order, as plain .jsonl files."""
-    written = 0
-    out = None
+def _rss(target: Path, count: int | None) -> None:
+    """The first `count` items (None: all) of the 2023 RSS set, in date order, as plain
+    .jsonl files of RSS_FILE_LINES items each."""
+    items = itertools.islice(_rss_lines(), count)
+    for number in itertools.count():
+        chunk = list(itertools.islice(items, RSS_FILE_LINES))
+        if not chunk:
+            return
+        (target / f"rss-{number:03d}.jsonl").write_text("".join(chunk), encoding="utf-8")
+
+
+def _rss_lines():
     for month_file in sorted((CORPUS / "rss_news_2023").glob("news_2023-*.jsonl.xz")):
         with lzma.open(month_file, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                if written == count:
-                    break
-                if written % RSS_FILE_LINES == 0:
-                    if out:
-                        out.close()
-                    out = open(target / f"rss-{written // RSS_FILE_LINES:03d}.jsonl", "w", encoding="utf-8")
-                out.write(line)
-                written += 1
-        if written == count:
-            break
-    if out:
-        out.close()
+            yield from lines
 
 
 def _wire(target: Path, count: int) -> None:
@@ -104,12 +105,29 @@ def articles(name: str):
                 yield item
 
 
-def queries() -> list[tuple[bool, str]]:
-    """(counts should agree with FTS5, query text) for the fixed query list."""
-    out = []
+def article_count(name: str) -> int:
+    """Articles in a corpus as searchkit's readers see them (counted once, then kept)."""
+    known = archive(name) / ".articles"
+    if not known.exists():
+        known.write_text(str(sum(1 for _ in articles(name))))
+    return int(known.read_text())
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    checked: bool  # flag "=": totals must agree with FTS5
+    group: str  # "main", or the name given by the last "@group" line
+
+
+def queries() -> list[Query]:
+    """The fixed query list of benchmarks/queries.txt, in its order."""
+    out, group = [], "main"
     for line in (REPO / "benchmarks" / "queries.txt").read_text(encoding="utf-8").splitlines():
-        if line[:2] in ("= ", "~ "):
-            out.append((line[0] == "=", line[2:].strip()))
+        if line.startswith("@group "):
+            group = line.split()[1]
+        elif line[:2] in ("= ", "~ "):
+            out.append(Query(line[2:].strip(), line[0] == "=", group))
     return out
 
 

@@ -1,242 +1,438 @@
 """The three engines the benchmark compares, doing the same work per query.
 
 Each query returns what the CLI and TUI show: the total of hits (duplicates removed),
-the top 10 (by relevance, or newest first), facet counts for source, place and month
-over all hits, and 10 highlighted snippets.
+facet counts for source, place and month over all hits, the top 10 (by relevance, or
+newest first) and their 10 highlighted snippets.
 
 The baselines read the archive with searchkit's own readers, so all three index the
-same articles; only searchkit's query language is translated (see `translate`).
+same articles in the same (reading) order; searchkit's query language is translated
+for them (see `translate`), with searchkit's matching rules:
+
+- up to four plain words match the articles holding all of them; when no article
+  does, the articles holding any of them (ranked);
+- more plain words match any of them; explicit AND / OR / NOT mean what they say;
+- `word~` / `word~N` is a fuzzy word (tantivy: its fuzzy term query on the stemmed
+  word, as searchkit does; FTS5 has no fuzzy matching and searches the word as typed);
+- `prefix*` is a prefix (FTS5 `pre*`, tantivy a regex on the indexed terms).
+
+Run as a script, this module builds a baseline index or answers one query in a new
+process (bench.py uses it for builds and cold starts):
+
+    python benchmarks/engines.py build fts5 reuters INDEX
+    python benchmarks/engines.py query fts5 INDEX said
 """
 
 from __future__ import annotations
 
+import bisect
+import hashlib
+import json
 import re
 import sqlite3
+import sys
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-from corpora import articles
+from typing import Literal
 
 FACET_LIMIT = 25
+FACETS = ("source", "place", "month")
 PAGE = 10
+SNIPPET_TOKENS = 40  # FTS5 snippet(): about searchkit's 240 characters
+TITLE_WEIGHT = 2.0  # the baselines' title boost (searchkit's own is 1.75; speed is the same)
+MAX_ALL_WORDS = 4  # plain-word queries up to this long match all words first
+MAX_FUZZY_DISTANCE = 2  # as searchkit: a person never needs more than two edits
+
+Join = Literal["all", "any"]
+
+
+@dataclass
+class Answer:
+    """What one query returns, whichever engine answered it."""
+
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+    hits: list[tuple[str, str, str]]  # (article id, title, highlighted snippet)
+
+
+# -- de-duplication, as searchkit does it ------------------------------------------
+
+_NON_WORD = re.compile(r"\W+")
+MIN_DEDUP_CHARS = 40
+
+
+def dedup_key(article) -> bytes:
+    """Same story text, same key: whitespace, case and punctuation do not count.
+
+    A copy of searchkit's rule (its module is being replaced): only a body of some
+    length marks a reissued story; shorter items each get a key of their own.
+    """
+    normalised = _NON_WORD.sub(" ", article.body.lower()).strip()
+    if len(normalised) < MIN_DEDUP_CHARS:
+        normalised = "\0id:" + article.id
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest()
 
 
 # -- the query language, translated for the baselines ---------------------------
 
 _TOKEN = re.compile(r'date:\[[^\]]*\]|\w+:"[^"]*"|\w+:\S+|"[^"]*"|\S+')
+_FUZZY = re.compile(r"^(?P<word>[^~]+)~(?P<distance>\d*)$")
+EPOCH = datetime(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One searched thing: a word, a phrase, a prefix or a fuzzy word."""
+
+    kind: Literal["word", "phrase", "prefix", "fuzzy"]
+    text: str  # without quotes, `*` or `~N`
+    column: str | None = None  # "title" / "body", or None for both
+    distance: int = 1  # fuzzy only
 
 
 @dataclass
 class Translated:
-    """A searchkit query in parts: text items, how they join, filters."""
+    """A searchkit query in parts: items, how they join, filters."""
 
-    positives: list[tuple[str | None, str]] = field(default_factory=list)  # (column or None, text)
-    negatives: list[str] = field(default_factory=list)
-    all_required: bool = False  # explicit AND
+    positives: list[Item] = field(default_factory=list)
+    negatives: list[Item] = field(default_factory=list)
+    join: Join = "any"
+    fallback: bool = False  # all words first; any word when no article holds them all
     filters: dict[str, str] = field(default_factory=dict)  # source/place → lower-cased value
     since: datetime | None = None
     until: datetime | None = None  # exclusive
 
-    def fts5(self) -> str:
-        def quote(text: str) -> str:
-            return '"' + text.strip('"').replace('"', '""') + '"'
-
-        items = [f"{col} : {quote(t)}" if col else quote(t) for col, t in self.positives]
-        expr = (" AND " if self.all_required else " OR ").join(items)
+    def fts5(self, join: Join) -> str:
+        """The FTS5 MATCH expression, the positives joined by `join`."""
+        items = [_fts5_item(i) for i in self.positives]
+        expr = (" AND " if join == "all" else " OR ").join(items)
         if len(items) > 1:
             expr = f"({expr})"
         if self.negatives:
-            expr += " NOT (" + " OR ".join(quote(n) for n in self.negatives) + ")"
+            expr += " NOT (" + " OR ".join(_fts5_item(n) for n in self.negatives) + ")"
         return expr
 
-    def tantivy(self) -> str:
-        def item(col: str | None, text: str) -> str:
-            text = text.strip('"')
-            return f'{col}:"{text}"' if col else f'"{text}"'
 
-        items = [item(c, t) for c, t in self.positives]
-        if self.all_required:
-            expr = " ".join("+" + i for i in items)
-        else:
-            expr = "+(" + " ".join(items) + ")"
-        expr += "".join(f' -"{n.strip(chr(34))}"' for n in self.negatives)
-        for name, value in self.filters.items():
-            expr += f' +{name}:"{value}"'
-        if self.since or self.until:
-            lo = self.since.isoformat() + "Z" if self.since else "*"
-            hi = self.until.isoformat() + "Z" if self.until else "*"
-            expr += f" +date:[{lo} TO {hi}}}"
-        return expr
+def _fts5_item(item: Item) -> str:
+    quoted = '"' + item.text.replace('"', '""') + '"'
+    if item.kind == "prefix":
+        quoted += " *"
+    return f"{item.column} : {quoted}" if item.column else quoted
+
+
+def _item(token: str, column: str | None) -> Item:
+    if token.startswith('"') and token.endswith('"') and len(token) > 1:
+        return Item("phrase", token[1:-1], column)
+    if token.endswith("*") and len(token) > 1:
+        return Item("prefix", token.rstrip("*"), column)
+    fuzzy = _FUZZY.match(token)
+    if fuzzy:
+        distance = int(fuzzy["distance"] or 1)
+        return Item("fuzzy", fuzzy["word"], column, min(distance, MAX_FUZZY_DISTANCE))
+    return Item("word", token, column)
 
 
 def translate(text: str) -> Translated:
-    from searchkit.dates import parse_user_date
-
     out = Translated()
-    negate = False
+    negate = explicit_and = explicit_or = False
     for token in _TOKEN.findall(text):
         if token in ("AND", "OR"):
-            out.all_required = out.all_required or token == "AND"
+            explicit_and |= token == "AND"
+            explicit_or |= token == "OR"
             continue
         if token == "NOT":
             negate = True
             continue
-        if token.startswith("date:["):
-            start, end = re.split(r"\s+TO\s+", token[6:-1])
-            out.since, out.until = parse_user_date(start), parse_user_date(end, end=True)
-            continue
         name, sep, value = token.partition(":")
+        if sep and name == "date":
+            out.since, out.until = _date_clause(value)
+            continue
         if sep and name in ("source", "place"):
             out.filters[name] = value.strip('"').lower()
             continue
         column = name if sep and name in ("title", "body") else None
-        word = value if column else token
+        item = _item(value if column else token, column)
         if negate:
-            out.negatives.append(word)
+            out.negatives.append(item)
             negate = False
         else:
-            out.positives.append((column, word))
+            out.positives.append(item)
+    if explicit_and:  # explicit operators mean what they say
+        out.join = "all"
+    elif not explicit_or and len(out.positives) <= MAX_ALL_WORDS:
+        out.join, out.fallback = "all", len(out.positives) > 1
     return out
 
 
+def _date_clause(value: str) -> tuple[datetime | None, datetime | None]:
+    """`[2023-01-15 TO 2023-03-31]` or `2023-02` as [since, until)."""
+    if value.startswith("["):
+        start, end = (part.strip() for part in re.split(r"\s+TO\s+", value[1:-1], flags=re.IGNORECASE))
+        return (_period(start)[0] if start not in ("", "*") else None,
+                _period(end)[1] if end not in ("", "*") else None)
+    return _period(value)
+
+
+def _period(text: str) -> tuple[datetime, datetime]:
+    """"2023", "2023-02" or "2023-02-15" as the [start, end) of that period."""
+    parts = [int(p) for p in text.split("-")]
+    year, month, day = [*parts, 1, 1][:3]
+    start = datetime(year, month, day)
+    if len(parts) == 1:
+        return start, datetime(year + 1, 1, 1)
+    if len(parts) == 2:
+        return start, datetime(year + month // 12, month % 12 + 1, 1)
+    return start, datetime.fromordinal(start.toordinal() + 1)
+
+
+def epoch_seconds(when: datetime) -> int:
+    return int((when - EPOCH).total_seconds())
+
+
+def _top_facets(counts: Counter, names: list[str]) -> list[tuple[str, int]]:
+    """The FACET_LIMIT commonest values; code 0 (no value) left out."""
+    ranked = sorted(((n, names[code]) for code, n in counts.items() if code), key=lambda x: (-x[0], x[1]))
+    return [(name, n) for n, name in ranked[:FACET_LIMIT]]
+
+
 # -- searchkit ---------------------------------------------------------------------
+
+
+def open_searchkit(index: Path):
+    """searchkit's public API when it has one (Engine v2), else today's Searcher."""
+    import searchkit
+
+    try:
+        return searchkit.open(index=index)
+    except AttributeError:  # today: searchkit has no open() yet
+        from searchkit.engine.searcher import Searcher
+
+        return Searcher(index)
 
 
 class Searchkit:
     name = "searchkit"
 
     @staticmethod
-    def build(corpus: str, index: Path) -> int:
-        from searchkit.engine.indexer import reindex
+    def build_command(corpus: str, archive: Path, index: Path) -> list[str]:
+        """searchkit is built through its real command, as a person would."""
+        return [sys.executable, "-m", "searchkit", "reindex", "--full", "--archive", str(archive),
+                "--index", str(index), "--quiet"]
 
-        from corpora import archive
-
-        return reindex(archive(corpus), index, full=True).articles
+    @staticmethod
+    def cold_command(index: Path, archive: Path, text: str) -> list[str]:
+        return [sys.executable, "-m", "searchkit", "query", text, "--json", "--index", str(index),
+                "--archive", str(archive)]
 
     def __init__(self, index: Path) -> None:
-        from searchkit.engine.searcher import Searcher
+        self.ix = open_searchkit(index)
 
-        self.searcher = Searcher(index)
-
-    def run(self, text: str, sort: str) -> int:
+    def run(self, text: str, sort: str) -> Answer:
         from searchkit.models import SearchRequest
 
-        response = self.searcher.search(SearchRequest(text=text, sort=sort, page_size=PAGE))
-        assert all(hit.snippet is not None for hit in response.hits)
-        return response.total
-
-    def raw_count(self, text: str) -> int:
-        """Matches before duplicates are removed (which copy of a story is kept differs
-        between engines, so totals after de-duplication may differ by a few)."""
-        from searchkit.models import SearchRequest
-
-        s = self.searcher
-        compiled = s.parse(text)
-        docs = s._docsets.docs(compiled.matching)
-        for restriction in (s._filter_query(SearchRequest(text=text)), compiled.date_filter):
-            if restriction is not None:
-                docs &= s._docsets.docs(restriction)
-        return len(docs)
+        r = self.ix.search(SearchRequest(text=text, sort=sort, page_size=PAGE))
+        facets = {name: [(f.value, f.count) for f in r.facets.get(name, ())] for name in FACETS}
+        hits = [(h.id, h.title, "".join(span.text for span in h.snippet)) for h in r.hits]
+        return Answer(r.total, facets, hits)
 
     def close(self) -> None:
-        self.searcher.close()
+        self.ix.close()
+
+
+# -- baselines: built by this module in a child process ------------------------------
+
+
+class Baseline:
+    name = ""
+
+    @classmethod
+    def build_command(cls, corpus: str, archive: Path, index: Path) -> list[str]:
+        return [sys.executable, str(Path(__file__).resolve()), "build", cls.name, corpus, str(index)]
+
+    @classmethod
+    def cold_command(cls, index: Path, archive: Path, text: str) -> list[str]:
+        return [sys.executable, str(Path(__file__).resolve()), "query", cls.name, str(index), text]
 
 
 # -- SQLite FTS5 -----------------------------------------------------------------
 
 
-class Fts5:
-    """FTS5 (porter unicode61) for text, bm25() for rank, snippet(), GROUP BY facets.
+FTS5_SCHEMA = f"""
+    -- The text lives in the FTS5 table itself (no external content): snippet() and
+    -- the page's titles need no join. `id` is returned, never searched.
+    CREATE VIRTUAL TABLE fts USING fts5(title, body, id UNINDEXED, tokenize = 'porter unicode61');
+    -- bm25() weights (title, body, id) as the table's rank (ad-hoc `ORDER BY rank`).
+    INSERT INTO fts(fts, rank) VALUES ('rank', 'bm25({TITLE_WEIGHT}, 1.0, 0.0)');
+    -- What facets and filters need, keyed by the same rowid, as small integer codes.
+    -- `cell` numbers each (source, place, month) triple that occurs: the facets are one
+    -- GROUP BY on one integer, summed per facet afterwards.
+    CREATE TABLE doc (rowid INTEGER PRIMARY KEY, dup INTEGER NOT NULL, source INTEGER NOT NULL,
+                      place INTEGER NOT NULL, cell INTEGER NOT NULL, date INTEGER);
+    CREATE TABLE cell (code INTEGER PRIMARY KEY, source INTEGER NOT NULL, place INTEGER NOT NULL,
+                       month INTEGER NOT NULL);
+    CREATE TABLE source (code INTEGER PRIMARY KEY, name TEXT NOT NULL);
+    CREATE TABLE place (code INTEGER PRIMARY KEY, name TEXT NOT NULL);
+    CREATE TABLE month (code INTEGER PRIMARY KEY, name TEXT NOT NULL);
+"""
+BM25 = f"bm25(fts, {TITLE_WEIGHT}, 1.0, 0.0)"
+SNIPPET = f"snippet(fts, 1, '<b>', '</b>', '…', {SNIPPET_TOKENS})"
+UNDATED = -(1 << 62)  # sorts before every date
 
-    `meta` holds what the facets and filters need; `dup` marks later copies of a story
-    (searchkit's de-duplication key, in reading order), left out as searchkit does.
+
+class _Dates(Sequence):
+    """doc.date by rowid - 1, for bisect: rowids are in date order, undated first."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.count = db.execute("SELECT count(*) FROM doc").fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, i):  # type: ignore[override]  (ints only: bisect needs no slices)
+        (date,) = self.db.execute("SELECT date FROM doc WHERE rowid = ?", (i + 1,)).fetchone()
+        return UNDATED if date is None else date
+
+
+class Fts5(Baseline):
+    """SQLite FTS5 as an SQLite expert would set it up for this work (see RESULTS.md).
+
+    Rowids are given in date order (undated articles first), so "newest first" is
+    FTS5's own `ORDER BY rowid DESC`, which walks the match backwards and stops after
+    10 (ORDER BY a joined date column must visit and sort every hit), and a date range
+    is a rowid range FTS5 applies inside the match. Which copy of a story is the
+    duplicate is still decided in reading order, as searchkit does.
     """
 
     name = "fts5"
 
+    # -- building
+
     @staticmethod
     def build(corpus: str, index: Path) -> int:
-        from searchkit.engine.schema import dedup_key
+        from corpora import articles
 
         index.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(index / "fts.db")
-        db.executescript("""
-            PRAGMA journal_mode = OFF;
-            PRAGMA synchronous = OFF;
-            CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize = 'porter unicode61');
-            CREATE TABLE meta (rowid INTEGER PRIMARY KEY, id TEXT, source TEXT, place TEXT,
-                               month TEXT, date TEXT, dup INTEGER);
-        """)
+        db = sqlite3.connect(index / "fts.db", isolation_level=None)
+        # A one-off bulk load: no journal, no syncs. A 16 MB page cache: 256 MB built
+        # no faster (all674k: 68 s CPU against 59 s) and tripled the peak memory.
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                         "PRAGMA cache_size = -16384; PRAGMA temp_store = FILE;")
+        db.executescript(FTS5_SCHEMA)
+        db.execute("BEGIN")
+        # Pass 1, in reading order: the text into a staging table, the rest into lists.
+        db.execute("CREATE TEMP TABLE raw (rowid INTEGER PRIMARY KEY, title TEXT, body TEXT, id TEXT)")
+        codes: dict[str, dict] = {name: {"": 0} for name in (*FACETS, "cell")}
+        meta: list[tuple[int, int, int, int, int]] = []  # (date, dup, source, place, cell)
         seen: set[bytes] = set()
-        count = 0
 
-        def rows():
-            nonlocal count
-            for a in articles(corpus):
-                count += 1
+        def code(facet: str, value) -> int:
+            return codes[facet].setdefault(value, len(codes[facet]))
+
+        def staged():
+            for n, a in enumerate(articles(corpus)):
                 key = dedup_key(a)
-                dup = int(key in seen)
+                source, place = code("source", (a.source or "").lower()), code("place", (a.place or "").lower())
+                month = code("month", a.date.strftime("%Y-%m") if a.date else "")
+                meta.append((epoch_seconds(a.date) if a.date else UNDATED, int(key in seen),
+                             source, place, code("cell", (source, place, month))))
                 seen.add(key)
-                date = a.date.isoformat() if a.date else ""
-                yield (count, a.title, a.body, a.id, (a.source or "").lower(), (a.place or "").lower(),
-                       date[:7], date, dup)
+                yield n, a.title, a.body, a.id
 
-        with db:
-            for row in rows():
-                db.execute("INSERT INTO fts(rowid, title, body) VALUES (?, ?, ?)", row[:3])
-                db.execute("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?)", (row[0],) + row[3:])
-        db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
-        db.execute("CREATE INDEX meta_date ON meta(date)")
-        db.commit()
+        db.executemany("INSERT INTO temp.raw VALUES (?, ?, ?, ?)", staged())
+        # Pass 2: rowids in date order; FTS5 builds fastest when fed in rowid order.
+        order = sorted(range(len(meta)), key=lambda n: (meta[n][0], n))
+        db.execute("CREATE TEMP TABLE ord (rowid INTEGER PRIMARY KEY, n INTEGER)")
+        db.executemany("INSERT INTO temp.ord VALUES (?, ?)", enumerate(order, 1))
+        db.execute("""INSERT INTO fts (rowid, title, body, id)
+                      SELECT o.rowid, r.title, r.body, r.id FROM temp.ord o
+                      JOIN temp.raw r ON r.rowid = o.n ORDER BY o.rowid""")
+        db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?)",
+                       ((rowid, *meta[n][1:], meta[n][0] if meta[n][0] != UNDATED else None)
+                        for rowid, n in enumerate(order, 1)))
+        del codes["cell"][""]
+        db.executemany("INSERT INTO cell VALUES (?, ?, ?, ?)", ((c, *k) for k, c in codes.pop("cell").items()))
+        for facet, values in codes.items():
+            db.executemany(f"INSERT INTO {facet} VALUES (?, ?)", ((c, v) for v, c in values.items()))
+        db.execute("COMMIT")
+        db.execute("DROP TABLE temp.raw")
+        db.execute("INSERT INTO fts(fts) VALUES ('optimize')")  # one b-tree per term
         db.execute("VACUUM")
         db.close()
-        return count
+        return len(meta)
+
+    # -- querying
 
     def __init__(self, index: Path) -> None:
-        self.db = sqlite3.connect(index / "fts.db")
+        uri = (index / "fts.db").resolve().as_uri() + "?mode=ro"
+        self.db = sqlite3.connect(uri, uri=True)
+        # Read-only querying: the file memory-mapped (no read() copies), a large page
+        # cache, sorters in memory.
+        self.db.executescript("PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -131072;"
+                              "PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;")
+        names = {f: dict(self.db.execute(f"SELECT code, name FROM {f}")) for f in FACETS}
+        self.codes = {f: {v: c for c, v in n.items()} for f, n in names.items()}
+        self.names = {f: [n.get(c, "") for c in range(max(n) + 1)] for f, n in names.items()}
+        self.cells = {code: triple for code, *triple in self.db.execute("SELECT * FROM cell")}
+        self.dates = _Dates(self.db)
 
-    def raw_count(self, text: str) -> int:
-        """Matches before duplicates are removed."""
-        q = translate(text)
-        where, args = self._where(q, dedup=False)
-        return self.db.execute(f"""SELECT COUNT(*) FROM meta m WHERE {where} AND m.rowid IN
-                                   (SELECT rowid FROM fts WHERE fts MATCH ?)""",
-                               args + [q.fts5()]).fetchone()[0]
-
-    def _where(self, q: Translated, dedup: bool = True) -> tuple[str, list]:
-        sql, args = ["m.dup = 0" if dedup else "1"], []
+    def _where(self, q: Translated) -> tuple[str, list]:
+        """Filters on the side table, and a date range as a rowid range; duplicates are
+        left out by the side table's flag."""
+        sql, args = ["d.dup = 0"], []
         for name, value in q.filters.items():
-            sql.append(f"m.{name} = ?")
-            args.append(value)
-        if q.since:
-            sql.append("m.date >= ?")
-            args.append(q.since.isoformat())
-        if q.until:
-            sql.append("m.date < ?")
-            args.append(q.until.isoformat())
+            sql.append(f"d.{name} = ?")
+            args.append(self.codes[name].get(value, -1))
+        if q.since or q.until:
+            first = bisect.bisect_left(self.dates, epoch_seconds(q.since) if q.since else UNDATED + 1)
+            last = bisect.bisect_left(self.dates, epoch_seconds(q.until)) if q.until else len(self.dates)
+            sql.append("fts.rowid BETWEEN ? AND ?")
+            args += [first + 1, last]
         return " AND ".join(sql), args
 
-    def run(self, text: str, sort: str) -> int:
+    def _counts(self, match: str, where: str, args: list) -> tuple[int, dict]:
+        """Total and all three facets in one pass over the hits."""
+        rows = self.db.execute(
+            f"""SELECT d.cell, count(*) FROM fts JOIN doc d ON d.rowid = fts.rowid
+                WHERE fts MATCH ? AND {where} GROUP BY d.cell""", [match, *args]).fetchall()
+        counts = {f: Counter() for f in FACETS}
+        for cell, n in rows:
+            for facet, value in zip(FACETS, self.cells[cell]):
+                counts[facet][value] += n
+        total = sum(n for _, n in rows)
+        return total, {f: _top_facets(c, self.names[f]) for f, c in counts.items()}
+
+    def _page(self, match: str, where: str, args: list, sort: str) -> list[tuple[str, str, str]]:
+        if sort == "newest":  # FTS5 walks the match backwards: no sorter, 10 snippets
+            return self.db.execute(
+                f"""SELECT fts.id, fts.title, {SNIPPET} FROM fts JOIN doc d ON d.rowid = fts.rowid
+                    WHERE fts MATCH ? AND {where} ORDER BY fts.rowid DESC LIMIT {PAGE}""",
+                [match, *args]).fetchall()
+        # The best 10 rowids by bm25() first (SQLite keeps a 10-row sorter), then the
+        # snippets of those 10: in one statement snippet() would run for every hit
+        # before the sort. `ORDER BY rank` (the same weights, set in the table's rank
+        # config) was measured slower: FTS5 sorts every hit in its own sorter, no LIMIT.
+        rowids = [r for (r,) in self.db.execute(
+            f"""SELECT fts.rowid FROM fts JOIN doc d ON d.rowid = fts.rowid
+                WHERE fts MATCH ? AND {where} ORDER BY {BM25} LIMIT {PAGE}""", [match, *args])]
+        rows = {r[0]: r[1:] for r in self.db.execute(
+            f"""SELECT rowid, id, title, {SNIPPET} FROM fts
+                WHERE fts MATCH ? AND rowid IN ({",".join("?" * len(rowids))})""", [match, *rowids])}
+        return [rows[r] for r in rowids]
+
+    def run(self, text: str, sort: str) -> Answer:
         q = translate(text)
-        match = q.fts5()
         where, args = self._where(q)
-        db = self.db
-        db.execute("DROP TABLE IF EXISTS temp.hits")
-        db.execute(f"""CREATE TEMP TABLE hits AS SELECT m.rowid AS rowid, m.source, m.place, m.month
-                       FROM meta m WHERE m.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)
-                       AND {where}""", [match] + args)
-        total = db.execute("SELECT COUNT(*) FROM hits").fetchone()[0]
-        for column in ("source", "place", "month"):
-            db.execute(f"""SELECT {column}, COUNT(*) AS n FROM hits WHERE {column} != ''
-                           GROUP BY {column} ORDER BY n DESC LIMIT {FACET_LIMIT}""").fetchall()
-        order = "bm25(fts, 2.0, 1.0)" if sort == "relevance" else "m.date DESC"
-        db.execute(f"""SELECT m.id, fts.title, snippet(fts, 1, '<em>', '</em>', '…', 40)
-                       FROM fts JOIN meta m ON m.rowid = fts.rowid
-                       WHERE fts MATCH ? AND m.rowid IN (SELECT rowid FROM hits)
-                       ORDER BY {order} LIMIT {PAGE}""", [match]).fetchall()
-        return total
+        match = q.fts5(q.join)
+        total, facets = self._counts(match, where, args)
+        if total == 0 and q.fallback:  # no article holds all the words: any of them
+            match = q.fts5("any")
+            total, facets = self._counts(match, where, args)
+        hits = self._page(match, where, args, sort) if total else []
+        return Answer(total, facets, hits)
 
     def close(self) -> None:
         self.db.close()
@@ -245,8 +441,8 @@ class Fts5:
 # -- tantivy ---------------------------------------------------------------------
 
 
-class Tantivy:
-    """tantivy (en_stem) with fast fields for facets and dates, SnippetGenerator."""
+class Tantivy(Baseline):
+    """tantivy (en_stem) with fast fields for facets and date order, SnippetGenerator."""
 
     name = "tantivy"
 
@@ -257,17 +453,17 @@ class Tantivy:
         b = tantivy.SchemaBuilder()
         b.add_text_field("title", stored=True, tokenizer_name="en_stem")
         b.add_text_field("body", stored=True, tokenizer_name="en_stem")
-        b.add_text_field("id", stored=True, tokenizer_name="raw")
-        for name in ("source", "place", "month"):
-            b.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
-        b.add_date_field("date", stored=False, indexed=True, fast=True)
+        b.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+        for name in FACETS:  # fast: the terms aggregation reads the column, not postings
+            b.add_text_field(name, stored=False, tokenizer_name="raw", fast=True, index_option="basic")
+        b.add_date_field("date", stored=False, indexed=False, fast=True)
         b.add_unsigned_field("dup", stored=False, indexed=True, fast=False)
         return b.build()
 
     @staticmethod
     def build(corpus: str, index: Path) -> int:
         import tantivy
-        from searchkit.engine.schema import dedup_key
+        from corpora import articles
 
         index.mkdir(parents=True, exist_ok=True)
         ix = tantivy.Index(Tantivy._schema(), path=str(index))
@@ -277,13 +473,14 @@ class Tantivy:
         for a in articles(corpus):
             count += 1
             key = dedup_key(a)
-            doc = tantivy.Document(
-                title=a.title, body=a.body, id=a.id, source=(a.source or "").lower(),
-                place=(a.place or "").lower(), month=a.date.strftime("%Y-%m") if a.date else "",
-            )
-            doc.add_unsigned("dup", int(key in seen))
+            doc = tantivy.Document(title=a.title, body=a.body, id=a.id)
+            for name, value in (("source", a.source), ("place", a.place),
+                                ("month", a.date.strftime("%Y-%m") if a.date else "")):
+                if value:  # no value: not counted in the facet
+                    doc.add_text(name, value.lower())
             if a.date:
                 doc.add_date("date", a.date)
+            doc.add_unsigned("dup", int(key in seen))
             seen.add(key)
             writer.add_document(doc)
         writer.commit()
@@ -293,27 +490,81 @@ class Tantivy:
     def __init__(self, index: Path) -> None:
         import tantivy
 
-        self.tantivy = tantivy
+        self.t = tantivy
         self.index = tantivy.Index.open(str(index))
         self.index.reload()
         self.searcher = self.index.searcher()
         self.schema = self.index.schema
+        # The en_stem analyzer, to stem a fuzzy word as the index's words were.
+        self.stemmer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+                        .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+                        .filter(tantivy.Filter.stemmer("english")).build())
+        self.not_dup = tantivy.Query.term_query(self.schema, "dup", 1)
+        self.aggs = {f: {"terms": {"field": f, "size": FACET_LIMIT}} for f in FACETS}
 
-    def run(self, text: str, sort: str) -> int:
-        t = self.tantivy
-        q = translate(text)
-        query = self.index.parse_query(q.tantivy() + " -dup:1", ["title", "body"], {"title": 2.0})
-        s = self.searcher
-        aggs = {name: {"terms": {"field": name, "size": FACET_LIMIT}} for name in ("source", "place", "month")}
-        s.aggregate(query, aggs)
-        if sort == "relevance":
-            result = s.search(query, PAGE, count=True)
+    def _both_fields(self, make) -> object:
+        """`make(field)` over title (boosted) and body, either may match."""
+        Q, Occur = self.t.Query, self.t.Occur
+        return Q.boolean_query([(Occur.Should, Q.boost_query(make("title"), TITLE_WEIGHT)),
+                                (Occur.Should, make("body"))])
+
+    def _item(self, item: Item):
+        Q = self.t.Query
+        if item.kind in ("word", "phrase"):
+            text = item.text.replace('"', " ").replace("\\", " ")
+            quoted = f'{item.column}:"{text}"' if item.column else f'"{text}"'
+            return self.index.parse_query(quoted, ["title", "body"], {"title": TITLE_WEIGHT})
+        stems = self.stemmer.analyze(item.text) or [item.text.lower()]
+        pattern = re.escape(item.text.lower()) + ".*"  # prefixes are not stemmed (as in searchkit)
+
+        def make(field: str):
+            if item.kind == "fuzzy":
+                return Q.fuzzy_term_query(self.schema, field, stems[0], item.distance)
+            return Q.regex_query(self.schema, field, pattern)
+
+        return make(item.column) if item.column else self._both_fields(make)
+
+    def _query(self, q: Translated, join: Join):
+        Q, Occur = self.t.Query, self.t.Occur
+        items = [self._item(i) for i in q.positives]
+        if len(items) == 1:
+            text = items[0]
         else:
-            result = s.search(query, PAGE, count=True, order_by_field="date", order=t.Order.Desc)
-        generator = t.SnippetGenerator.create(s, query, self.schema, "body")
+            occur = Occur.Must if join == "all" else Occur.Should
+            text = Q.boolean_query([(occur, i) for i in items])
+        clauses = [(Occur.Must, text), (Occur.MustNot, self.not_dup)]
+        clauses += [(Occur.MustNot, self._item(n)) for n in q.negatives]
+        clauses += [(Occur.Must, Q.term_query(self.schema, name, value)) for name, value in q.filters.items()]
+        if q.since or q.until:
+            clauses.append((Occur.Must, Q.range_query(
+                self.schema, "date", self.t.FieldType.Date, q.since, q.until,
+                include_lower=True, include_upper=q.until is None)))
+        return Q.boolean_query(clauses)
+
+    def _search(self, query, sort: str):
+        if sort == "relevance":
+            return self.searcher.search(query, PAGE, count=True)
+        return self.searcher.search(query, PAGE, count=True, order_by_field="date",
+                                    order=self.t.Order.Desc)
+
+    def run(self, text: str, sort: str) -> Answer:
+        q = translate(text)
+        query = self._query(q, q.join)
+        result = self._search(query, sort)  # the top 10 and the total in one call
+        if result.count == 0 and q.fallback:  # no article holds all the words: any of them
+            query = self._query(q, "any")
+            result = self._search(query, sort)
+        facets = {f: [] for f in FACETS}
+        if result.count:
+            found = self.searcher.aggregate(query, self.aggs)
+            facets = {f: [(b["key"], b["doc_count"]) for b in found[f]["buckets"]] for f in FACETS}
+        generator = self.t.SnippetGenerator.create(self.searcher, query, self.schema, "body")
+        hits = []
         for _, address in result.hits:
-            generator.snippet_from_doc(s.doc(address)).to_html()
-        return result.count
+            doc = self.searcher.doc(address)
+            hits.append((doc["id"][0], (doc["title"] or [""])[0],
+                         generator.snippet_from_doc(doc).to_html()))
+        return Answer(result.count, facets, hits)
 
     def close(self) -> None:
         pass
@@ -322,7 +573,31 @@ class Tantivy:
 ENGINES = {e.name: e for e in (Searchkit, Fts5, Tantivy)}
 
 
-def timed(fn, *args) -> tuple[float, object]:
-    started = time.perf_counter()
+def timed(fn, *args) -> tuple[float, float, object]:
+    """(wall seconds, CPU seconds of this process, value) of one call.
+
+    CPU is process time, not thread time, so work an engine hands to its own threads
+    counts too; nothing else runs in the benchmark process meanwhile.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
     value = fn(*args)
-    return time.perf_counter() - started, value
+    return time.perf_counter() - wall, time.process_time() - cpu, value
+
+
+def main(argv: list[str]) -> None:
+    """(child process) `build ENGINE CORPUS INDEX` or `query ENGINE INDEX TEXT`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    if argv[0] == "build":
+        count = ENGINES[argv[1]].build(argv[2], Path(argv[3]))
+        print(json.dumps({"articles": count}))
+    elif argv[0] == "query":
+        engine = ENGINES[argv[1]](Path(argv[2]))
+        answer = engine.run(argv[3], "relevance")
+        engine.close()
+        print(json.dumps({"total": answer.total, "facets": answer.facets, "hits": answer.hits}))
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -14,10 +14,10 @@ __version__ = "0.2.0"
 if TYPE_CHECKING:
     from .api import Index, RankingParams, open
 
-__all__ = ["Index", "RankingParams", "open", "__version__"]
+__all__ = ["Index", "RankingParams", "__version__", "open"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in ("Index", "RankingParams", "open"):
         from . import api
 

@@ -120,7 +120,7 @@ class Index:
         self.close()
 
 
-def open(index: str | PathLike[str] = "index", archive: str | PathLike[str] | None = None,  # noqa: A001
+def open(index: str | PathLike[str] = "index", archive: str | PathLike[str] | None = None,
          *, params: RankingParams = DEFAULT) -> Index:
     """The index at `index` (built from `archive`). Nothing is read until it is used;
     `Index.exists()` says whether it has been built, `Index.reindex()` builds it."""

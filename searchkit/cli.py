@@ -10,18 +10,21 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 
 import click
 
 from . import output
 from .dates import parse_user_date
 from .errors import UserError
-from .models import SORT_ORDERS, ReadProblem, ReindexProgress, SearchRequest
+from .models import SORT_ORDERS, ReadProblem, ReindexProgress, ReindexSummary, SearchRequest, SortOrder
 from .safe import printable, printable_name
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from .api import Index
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in searchkit, not a mistake of the person
@@ -35,12 +38,12 @@ class SearchkitError(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"searchkit: {printable(self.format_message(), single_line=True)}", err=True)
 
 
 class Group(click.Group):
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except UserError as exc:
@@ -54,7 +57,7 @@ class Group(click.Group):
             internal_error(exc, debug=bool(ctx.params.get("debug")))
 
 
-def internal_error(exc: BaseException, *, debug: bool) -> None:
+def internal_error(exc: BaseException, *, debug: bool) -> NoReturn:
     if debug:
         traceback.print_exception(exc)
     message = printable(f"{type(exc).__name__}: {exc}", single_line=True)
@@ -87,7 +90,7 @@ def cli(debug: bool) -> None:
 # -- reindex ---------------------------------------------------------------------
 
 
-def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: bool = False):
+def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: bool = False) -> ReindexSummary:
     """Reindex with a progress bar on a terminal and warnings on stderr."""
     from rich.console import Console
 
@@ -159,7 +162,7 @@ def open_index(archive_dir: Path, index_dir: Path, *, build_if_missing: bool = T
     return ix
 
 
-def _date_option(value: str | None, *, end: bool):
+def _date_option(value: str | None, *, end: bool) -> datetime | None:
     return parse_user_date(value, end=end) if value else None
 
 
@@ -178,8 +181,10 @@ def _date_option(value: str | None, *, end: bool):
 @click.option("--all", "match", flag_value="all", help="Only articles holding every word typed.")
 @click.option("--any", "match", flag_value="any", help="Articles holding any of the words typed.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object (the contract in the README).")
-def query_command(archive_dir: Path, index_dir: Path, text: tuple[str, ...], source, place, topic,
-                  since, until, sort, limit, page, match, as_json) -> None:
+def query_command(archive_dir: Path, index_dir: Path, text: tuple[str, ...], source: tuple[str, ...],
+                  place: tuple[str, ...], topic: tuple[str, ...], since: str | None, until: str | None,
+                  sort: SortOrder, limit: int, page: int, match: Literal["all", "any"] | None,
+                  as_json: bool) -> None:
     """Search the archive. With no TEXT (or '*'), browse it, newest first.
 
     \b
@@ -201,7 +206,7 @@ def query_command(archive_dir: Path, index_dir: Path, text: tuple[str, ...], sou
         output.print_response(_stdout(), response)
 
 
-def _stdout():
+def _stdout() -> Console:
     """A Rich console for people (imported here: `--json` output never loads Rich)."""
     from rich.console import Console
 

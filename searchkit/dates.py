@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .errors import UserError
 
@@ -22,7 +22,7 @@ _MONTHS = {m: i for i, m in enumerate(
 
 def to_naive_utc(value: datetime) -> datetime:
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -94,7 +94,7 @@ def parse_user_date(text: str, *, end: bool = False) -> datetime:
         raise UserError(f"the date {raw!r} has no year: add one, e.g. 'Jan 10 2022'")
     if a.month != b.month:  # only a year (in some other spelling)
         start = datetime(a.year, 1, 1)
-        step = relativedelta(years=1)
+        step: relativedelta | timedelta = relativedelta(years=1)
     elif a.day != b.day:  # a month
         start = datetime(a.year, a.month, 1)
         step = relativedelta(months=1)

@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Literal
 
 SortOrder = Literal["relevance", "newest", "oldest"]
-SORT_ORDERS: tuple[str, ...] = ("relevance", "newest", "oldest")
+SORT_ORDERS: tuple[SortOrder, ...] = ("relevance", "newest", "oldest")
 # Which articles words typed side by side find: "auto" is all of them for a query of up
 # to four words (falling back to any of them when no article holds all), any of them
 # for a longer one; "all" and "any" say it outright.
 MatchMode = Literal["auto", "all", "any"]
-MATCH_MODES: tuple[str, ...] = ("auto", "all", "any")
+MATCH_MODES: tuple[MatchMode, ...] = ("auto", "all", "any")
 
 
 @dataclass(frozen=True)

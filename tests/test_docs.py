@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import click
 import pytest
@@ -74,3 +75,13 @@ def test_json_example_matches_the_contract(run):
     assert set(real) == set(example)
     assert set(real["hits"][0]) == set(example["hits"][0])
     assert set(real["facets"]) == set(example["facets"])
+
+
+def test_python_api_example_runs(archive, tmp_path, monkeypatch, capsys):
+    """The README's API example, as written, on a copy of the seeds."""
+    code = re.search(r"```python\n(.*?)```", section("Python API"), re.S).group(1)
+    shutil.copytree(archive, tmp_path / "work" / "seeds")
+    monkeypatch.chdir(tmp_path / "work")
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("2022-01-10") and printed[-1] == "2"

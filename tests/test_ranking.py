@@ -101,9 +101,10 @@ def test_the_array_engine_matches_what_whoosh_itself_reads_from_the_index(tmp_pa
     from searchkit.engine.schema import build_schema
 
     rnd = random.Random(5)
-    vocab = "oil price bank rate grain export wheat gold trade deficit japan soviet stock exchange".split()
+    vocab = ["oil", "price", "bank", "rate", "grain", "export", "wheat", "gold", "trade", "deficit",
+             "japan", "soviet", "stock", "exchange"]
     stories = [{"title": " ".join(rnd.choices(vocab, k=3)),
-                "body": " ".join(rnd.choices(vocab + ["the", "said", "and"], k=rnd.randint(5, 60)))}
+                "body": " ".join(rnd.choices([*vocab, "the", "said", "and"], k=rnd.randint(5, 60)))}
                for _ in range(300)]
     index_dir = _index(tmp_path, stories)
     queries = ["oil", "oil AND price", "bank OR rate OR grain", "trade AND NOT japan", '"stock exchange"',

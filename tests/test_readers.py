@@ -152,8 +152,10 @@ def test_reuters_record_fields(tmp_path):
         b"<TOPICS><D>cocoa</D></TOPICS>\n<PLACES><D>el-salvador</D><D>usa</D></PLACES>\n"
         b"<TEXT>&#2;\n<TITLE>BAHIA COCOA REVIEW</TITLE>\n<DATELINE>    SALVADOR, Feb 26 - </DATELINE>"
         b"<BODY>Showers continued &lt;throughout&gt; the week.\n Reuter\n&#3;</BODY></TEXT>\n</REUTERS>\n"
-        b'<REUTERS NEWID="2">\n<DATE> 3-APR-1987 07:09:06.48</DATE>\n<TEXT TYPE="UNPROC">&#2;\n&#3;\n</TEXT>\n</REUTERS>\n'
-        b'<REUTERS NEWID="3">\n<DATE>31-MAR-1987 605:12:19.12</DATE><TEXT><TITLE>CAF\xc9 PRICES</TITLE></TEXT></REUTERS>\n'
+        b'<REUTERS NEWID="2">\n<DATE> 3-APR-1987 07:09:06.48</DATE>\n'
+        b'<TEXT TYPE="UNPROC">&#2;\n&#3;\n</TEXT>\n</REUTERS>\n'
+        b'<REUTERS NEWID="3">\n<DATE>31-MAR-1987 605:12:19.12</DATE>'
+        b'<TEXT><TITLE>CAF\xc9 PRICES</TITLE></TEXT></REUTERS>\n'
         b'<REUTERS NEWID="4">\n<DATE>1-APR-1987</DATE><TEXT><BODY>cut off'
     )
     items = list(read_file(path, "mini.sgm"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 import pytest
@@ -94,7 +95,7 @@ def test_a_short_query_counts_the_articles_holding_all_its_words(searcher, reute
     assert 0 < response.total <= len(expected) and {h.id for h in response.hits} <= expected
     assert response.total < searcher.search(SearchRequest("cocoa")).total < 200
     assert all("cocoa" in f"{h.title} {h.id} {''.join(s.text for s in h.snippet)}".lower()
-               or searcher.article(h.id) and "cocoa" in searcher.article(h.id).body.lower()
+               or (searcher.article(h.id) and "cocoa" in searcher.article(h.id).body.lower())
                for h in response.hits)
     assert counts(response, "topic").get("cocoa", 0) > response.total // 2
     dates = [h.date for h in response.hits]
@@ -109,7 +110,7 @@ def test_phrase_matches_are_highlighted_word_for_word(searcher):
     for hit in response.hits:
         marked = [s.text.lower() for s in hit.snippet if s.match]
         assert marked and all(w in ("stock", "exchange") for w in marked)
-        pairs = list(zip(marked, marked[1:]))
+        pairs = list(itertools.pairwise(marked))
         assert ("stock", "exchange") in pairs
 
 

@@ -148,7 +148,7 @@ def test_article_and_highlight(seed_searcher):
     article = seed_searcher.article(MINSK_ID)
     assert article.place == "MINSK" and article.date == datetime(2022, 1, 10)
     assert article.path.endswith("seeds/003_a64b384920c9e53b.txt")
-    title, body = seed_searcher.highlight_article(article, "peacekeeper Almaty")
+    _title, body = seed_searcher.highlight_article(article, "peacekeeper Almaty")
     assert [s.text for s in body if s.match].count("Almaty") == 3
     assert "".join(s.text for s in body) == article.body
     assert seed_searcher.article("nope") is None

@@ -252,7 +252,7 @@ def test_memory_mapped_arrays_answer_the_same(
     started = time.perf_counter()
     index = SpellingIndex(mapped)
     assert time.perf_counter() - started < 0.01  # no per-word work (about 30 µs)
-    for word in list(typed_words(random_dictionary, 40, seed=3)) + ["abc", "абв"]:
+    for word in [*list(typed_words(random_dictionary, 40, seed=3)), "abc", "абв"]:
         assert index.within(word, 2) == random_index.within(word, 2)
         assert index.frequency(word) == random_index.frequency(word)
         assert index.suggest(word) == random_index.suggest(word)

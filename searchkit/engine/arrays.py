@@ -14,6 +14,7 @@ the file: the caller reports the index as damaged, never answers from it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import mmap
 import os
@@ -21,6 +22,7 @@ import zlib
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
@@ -50,7 +52,7 @@ def write_arrays(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str
         if data.ndim != 1:
             raise ValueError(f"array {name!r} is not one-dimensional")
         offset = _aligned(offset)
-        raw = memoryview(data).cast("B")
+        raw = data.data.cast("B")
         entries[name] = [data.dtype.str, offset, int(data.shape[0]), zlib.crc32(raw)]
         contiguous[name] = data
         offset += data.nbytes
@@ -62,7 +64,7 @@ def write_arrays(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str
         for name, data in contiguous.items():
             position = start + entries[name][1]
             fh.write(b"\0" * (position - fh.tell()))
-            fh.write(memoryview(data).cast("B"))
+            fh.write(data.data.cast("B"))
         fh.flush()
         os.fsync(fh.fileno())
         return fh.tell()
@@ -80,13 +82,14 @@ class ArrayFile(Mapping[str, np.ndarray]):
         try:
             with open(self.path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
-                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
         except FileNotFoundError:
             raise
         except (OSError, ValueError) as exc:
             raise DamagedFile(self.path, f"cannot be mapped ({exc})") from None
-        if self._map is None or size < len(MAGIC) + 8 or self._map[: len(MAGIC)] != MAGIC:
+        if mapped is None or size < len(MAGIC) + 8 or mapped[: len(MAGIC)] != MAGIC:
             raise DamagedFile(self.path, "not a searchkit index file (bad magic)")
+        self._map: mmap.mmap = mapped
         length = int.from_bytes(self._map[len(MAGIC): len(MAGIC) + 8], "little")
         if length > size:
             raise DamagedFile(self.path, "header runs past the end of the file")
@@ -129,7 +132,7 @@ class ArrayFile(Mapping[str, np.ndarray]):
 
     def _check(self, name: str) -> None:
         _, _, _, crc = self._entries[name]
-        if zlib.crc32(memoryview(self[name]).cast("B")) != crc:
+        if zlib.crc32(self[name].data.cast("B")) != crc:
             raise DamagedFile(self.path, f"array {name!r} fails its checksum")
 
     def verify(self) -> None:
@@ -138,7 +141,7 @@ class ArrayFile(Mapping[str, np.ndarray]):
             self._check(name)
 
     def nbytes(self) -> int:
-        return len(self._map) if self._map is not None else 0
+        return len(self._map)
 
 
 # -- string tables: many strings as one UTF-8 blob and offsets ----------------------
@@ -174,7 +177,13 @@ class StringTable(Sequence[str]):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self._count))]
         return self.raw(i).decode("utf-8")
@@ -207,5 +216,5 @@ class StringTable(Sequence[str]):
         # byte boundaries only when the text is ASCII, else decode one by one.
         if len(blob) == int(offsets[-1]):
             bounds = offsets.tolist()
-            return [blob[a:b] for a, b in zip(bounds, bounds[1:])]
+            return [blob[a:b] for a, b in itertools.pairwise(bounds)]
         return [self[i] for i in range(self._count)]

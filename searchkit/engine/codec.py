@@ -15,7 +15,9 @@ sorting pool, which is where most of a Whoosh build's time goes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 from whoosh.codec.base import Codec, PerDocumentReader, Segment, TermsReader
@@ -23,9 +25,18 @@ from whoosh.matching import ListMatcher
 from whoosh.reading import TermInfo
 
 from .fields import FACETS, TEXT_FIELD_NAMES
-from .segment import SegmentArrays, from_micros, record_to_fields
+from .segment import SegmentArrays, StoredFields, from_micros, record_to_fields
+
+if TYPE_CHECKING:
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.structfile import StructFile
+    from whoosh.formats import Format
+    from whoosh.scoring import BaseScorer
 
 SEGMENT_EXT = ".arrays"
+
+# A term as Whoosh's readers are given it: the text is normally UTF-8 bytes.
+TermText = bytes | str
 
 
 class ArraySegment(Segment):
@@ -40,7 +51,7 @@ class ArraySegment(Segment):
         # Kept as bytes of sorted int32 so the TOC pickle stays small and exact.
         self._deleted = b"" if deleted is None else np.unique(np.asarray(deleted, dtype=np.int32)).tobytes()
 
-    def codec(self):
+    def codec(self) -> ArrayCodec:
         return ArrayCodec()
 
     def doc_count_all(self) -> int:
@@ -85,54 +96,57 @@ class ArrayCodec(Codec):
 
     length_stats = False
 
-    def terms_reader(self, storage, segment: ArraySegment) -> ArrayTermsReader:
+    def terms_reader(self, storage: FileStorage, segment: ArraySegment) -> ArrayTermsReader:
         return ArrayTermsReader(_open(storage, segment))
 
-    def per_document_reader(self, storage, segment: ArraySegment) -> ArrayPerDocReader:
+    def per_document_reader(self, storage: FileStorage, segment: ArraySegment) -> ArrayPerDocReader:
         return ArrayPerDocReader(_open(storage, segment), segment)
 
-    def new_segment(self, storage, indexname: str) -> ArraySegment:
+    def new_segment(self, storage: FileStorage, indexname: str) -> ArraySegment:
         return ArraySegment(indexname, 0)
 
-    def per_document_writer(self, storage, segment):  # pragma: no cover
+    def per_document_writer(self, storage: FileStorage, segment: ArraySegment) -> NoReturn:  # pragma: no cover
         raise NotImplementedError("searchkit writes segments with engine.writer")
 
-    def field_writer(self, storage, segment):  # pragma: no cover
+    def field_writer(self, storage: FileStorage, segment: ArraySegment) -> NoReturn:  # pragma: no cover
         raise NotImplementedError("searchkit writes segments with engine.writer")
 
-    def postings_writer(self, dbfile, byteids=False):  # pragma: no cover
+    def postings_writer(self, dbfile: StructFile, byteids: bool = False) -> NoReturn:  # pragma: no cover
         raise NotImplementedError
 
-    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):  # pragma: no cover
+    def postings_reader(self, dbfile: StructFile, terminfo: TermInfo, format_: Format,
+                        term: tuple[str, TermText] | None = None,
+                        scorer: BaseScorer | None = None) -> NoReturn:  # pragma: no cover
         raise NotImplementedError
 
 
-def _open(storage, segment: ArraySegment) -> SegmentArrays:
+def _open(storage: FileStorage, segment: ArraySegment) -> SegmentArrays:
     from pathlib import Path
 
     return SegmentArrays(Path(storage.folder) / segment.file_name())
 
 
-def _text(value) -> str:
+def _text(value: TermText) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 class _PositionsMatcher(ListMatcher):
     """A ListMatcher whose postings also answer `value_as("positions")`."""
 
-    def __init__(self, ids, weights, positions, term):
+    def __init__(self, ids: list[int], weights: list[float], positions: list[list[int]],
+                 term: tuple[str, TermText]) -> None:
         super().__init__(ids, weights, term=term)
         self._positions = positions
 
-    def supports(self, astype):
+    def supports(self, astype: str) -> bool:
         return astype in ("positions", "frequency", "weight")
 
-    def value_as(self, astype):
+    def value_as(self, astype: str) -> list[int] | float:
         if astype == "positions":
             return self._positions[self._i]
         return self._weights[self._i]
 
-    def copy(self):
+    def copy(self) -> _PositionsMatcher:
         copied = _PositionsMatcher(self._ids, self._weights, self._positions, self._term)
         copied._i = self._i
         return copied
@@ -142,7 +156,7 @@ class ArrayTermsReader(TermsReader):
     def __init__(self, segment: SegmentArrays) -> None:
         self._seg = segment
 
-    def _lookup(self, fieldname: str, text) -> tuple[str, int]:
+    def _lookup(self, fieldname: str, text: TermText) -> tuple[str, int]:
         text = _text(text)
         if fieldname in TEXT_FIELD_NAMES:
             return "text", self._seg.term_id(fieldname, text)
@@ -150,10 +164,10 @@ class ArrayTermsReader(TermsReader):
             return "facet", self._seg.facet_values[fieldname].find(text)
         return "none", -1
 
-    def __contains__(self, term) -> bool:
+    def __contains__(self, term: tuple[str, TermText]) -> bool:
         return self._lookup(*term)[1] >= 0
 
-    def terms(self):
+    def terms(self) -> Iterator[tuple[str, bytes]]:
         for name in TEXT_FIELD_NAMES:
             for text in self._seg.terms[name].all():
                 yield name, text.encode("utf-8")
@@ -161,21 +175,21 @@ class ArrayTermsReader(TermsReader):
             for text in self._seg.facet_values[facet.name].all():
                 yield facet.name, text.encode("utf-8")
 
-    def terms_from(self, fieldname, prefix):
+    def terms_from(self, fieldname: str, prefix: TermText) -> Iterator[tuple[str, bytes]]:
         prefix = _text(prefix)
         for name, text in self.terms():
             if name == fieldname and text.decode("utf-8") >= prefix:
                 yield name, text
 
-    def items(self):
+    def items(self) -> Iterator[tuple[tuple[str, bytes], TermInfo]]:
         for term in self.terms():
             yield term, self.term_info(*term)
 
-    def items_from(self, fieldname, prefix):
+    def items_from(self, fieldname: str, prefix: TermText) -> Iterator[tuple[tuple[str, bytes], TermInfo]]:
         for term in self.terms_from(fieldname, prefix):
             yield term, self.term_info(*term)
 
-    def _postings(self, fieldname, text) -> tuple[np.ndarray, np.ndarray]:
+    def _postings(self, fieldname: str, text: TermText) -> tuple[np.ndarray, np.ndarray]:
         kind, i = self._lookup(fieldname, text)
         if i < 0:
             return np.zeros(0, np.int32), np.zeros(0, np.int32)
@@ -184,7 +198,7 @@ class ArrayTermsReader(TermsReader):
         docs = self._seg.facet_postings(fieldname, i)
         return docs, np.ones(len(docs), np.int32)
 
-    def term_info(self, fieldname, text) -> TermInfo:
+    def term_info(self, fieldname: str, text: TermText) -> TermInfo:
         docs, tf = self._postings(fieldname, text)
         if not len(docs):
             raise KeyError((fieldname, text))
@@ -194,13 +208,14 @@ class ArrayTermsReader(TermsReader):
                         minlength=int(lengths.min()), maxlength=int(lengths.max()),
                         minid=int(docs[0]), maxid=int(docs[-1]))
 
-    def frequency(self, fieldname, text) -> float:
+    def frequency(self, fieldname: str, text: TermText) -> float:
         return float(self._postings(fieldname, text)[1].sum())
 
-    def doc_frequency(self, fieldname, text) -> int:
+    def doc_frequency(self, fieldname: str, text: TermText) -> int:
         return len(self._postings(fieldname, text)[0])
 
-    def matcher(self, fieldname, text, format_, scorer=None):
+    def matcher(self, fieldname: str, text: TermText, format_: Format,
+                scorer: BaseScorer | None = None) -> ListMatcher:
         docs, tf = self._postings(fieldname, text)
         ids, weights = docs.tolist(), [float(w) for w in tf.tolist()]
         kind, i = self._lookup(fieldname, text)
@@ -208,12 +223,12 @@ class ArrayTermsReader(TermsReader):
             return ListMatcher(ids, weights, scorer=scorer, term=(fieldname, text))
         flat = self._seg.positions(fieldname, i).tolist()
         bounds = np.concatenate(([0], np.cumsum(tf.astype(np.int64)))).tolist()
-        positions = [flat[a:b] for a, b in zip(bounds, bounds[1:])]
+        positions = [flat[a:b] for a, b in itertools.pairwise(bounds)]
         matcher = _PositionsMatcher(ids, weights, positions, (fieldname, text))
         matcher._scorer = scorer
         return matcher
 
-    def indexed_field_names(self):
+    def indexed_field_names(self) -> list[str]:
         return list(TEXT_FIELD_NAMES) + [f.name for f in FACETS]
 
     def close(self) -> None:
@@ -237,37 +252,41 @@ class ArrayPerDocReader(PerDocumentReader):
     def is_deleted(self, docnum: int) -> bool:
         return self._record.is_deleted(docnum)
 
-    def deleted_docs(self):
+    def deleted_docs(self) -> Iterator[int]:
         return self._record.deleted_docs()
 
     def supports_columns(self) -> bool:
         return False
 
-    def has_column(self, fieldname) -> bool:
+    def has_column(self, fieldname: str) -> bool:
         return False
 
-    def doc_field_length(self, docnum, fieldname, default=0):
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
         if fieldname not in TEXT_FIELD_NAMES:
             return default
         return int(self._seg[f"doc.len.{fieldname}"][docnum])
 
-    def field_length(self, fieldname) -> int:
+    def field_length(self, fieldname: str) -> int:
         if fieldname not in TEXT_FIELD_NAMES:
             return 0
         return int(self._seg[f"doc.len.{fieldname}"].sum(dtype=np.int64))
 
-    def min_field_length(self, fieldname) -> int:
-        lengths = self._seg[f"doc.len.{fieldname}"] if fieldname in TEXT_FIELD_NAMES else []
+    def min_field_length(self, fieldname: str) -> int:
+        if fieldname not in TEXT_FIELD_NAMES:
+            return 0
+        lengths = self._seg[f"doc.len.{fieldname}"]
         return int(lengths.min()) if len(lengths) else 0
 
-    def max_field_length(self, fieldname) -> int:
-        lengths = self._seg[f"doc.len.{fieldname}"] if fieldname in TEXT_FIELD_NAMES else []
+    def max_field_length(self, fieldname: str) -> int:
+        if fieldname not in TEXT_FIELD_NAMES:
+            return 0
+        lengths = self._seg[f"doc.len.{fieldname}"]
         return int(lengths.max()) if len(lengths) else 0
 
-    def has_vector(self, docnum, fieldname) -> bool:
+    def has_vector(self, docnum: int, fieldname: str) -> bool:
         return False
 
-    def stored_fields(self, docnum) -> dict:
+    def stored_fields(self, docnum: int) -> StoredFields:
         block, offset = self._seg.block_of(docnum)
         fields = record_to_fields(self._seg.stored_block(block)[offset])
         fields["date"] = from_micros(int(self._seg["doc.date"][docnum]))

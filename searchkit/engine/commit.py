@@ -57,8 +57,11 @@ def duplicates(keys: np.ndarray, dates: np.ndarray, idhash: np.ndarray, live: np
 
 
 def dictionary_words(frequencies: Mapping[str, int]) -> tuple[list[str], np.ndarray]:
-    """The words worth looking up, sorted, with their document frequencies."""
-    words = sorted(w for w in frequencies if 0 < len(w) <= MAX_WORD_CHARS)
+    """The words worth looking up, sorted, with their document frequencies: not
+    numbers or words with digits (no one means `1987~`, and a respelling should not
+    become one), not glued tokens; words seen once stay (a rare name is still a name)."""
+    words = sorted(w for w in frequencies
+                   if 0 < len(w) <= MAX_WORD_CHARS and not any(c.isdigit() for c in w))
     return words, np.array([frequencies[w] for w in words], dtype=np.uint32)
 
 

@@ -17,7 +17,8 @@ from .view import IndexView
 FACET_LIMIT = 25
 
 
-def facet_counts(view: IndexView, docs: np.ndarray, limit: int | None = FACET_LIMIT) -> dict[str, tuple[FacetCount, ...]]:
+def facet_counts(view: IndexView, docs: np.ndarray,
+                 limit: int | None = FACET_LIMIT) -> dict[str, tuple[FacetCount, ...]]:
     out: dict[str, tuple[FacetCount, ...]] = {}
     for facet in FACETS:
         _, shown = view.facet_table(facet.name)

@@ -73,4 +73,5 @@ def display(value: str) -> str:
 
 def field_aliases() -> dict[str, list[str]]:
     """{field: [other names]} for the query parser."""
-    return {f.name: list(f.aliases) for f in (*TEXT_FIELDS, *FACETS) if f.aliases}
+    fields: tuple[TextField | Facet, ...] = (*TEXT_FIELDS, *FACETS)
+    return {f.name: list(f.aliases) for f in fields if f.aliases}

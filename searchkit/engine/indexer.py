@@ -20,8 +20,8 @@ from ..models import ReadProblem, ReindexProgress, ReindexSummary
 from . import store, whoosh_compat
 from .arrays import DamagedFile
 from .schema import build_schema
-from .writer import PARALLEL_BYTES, ChunkResult, FileToRead, Writer
 from .view import is_current_format
+from .writer import PARALLEL_BYTES, ChunkResult, FileToRead, Writer
 
 ProgressCallback = Callable[[ReindexProgress], None]
 ProblemCallback = Callable[[ReadProblem], None]
@@ -90,7 +90,8 @@ def _live_generation(index_dir: Path, full: bool) -> Path | None:
         raise
 
 
-def _build_generation(archive, index_dir, progress, on_problem) -> ReindexSummary:
+def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback | None,
+                      on_problem: ProblemCallback | None) -> ReindexSummary:
     """Build a complete new generation, then make it the live one."""
     gen = store.new_generation(index_dir)
     try:
@@ -109,7 +110,8 @@ def _build_generation(archive, index_dir, progress, on_problem) -> ReindexSummar
     return summary
 
 
-def _update_generation(archive, gen, progress, on_problem) -> ReindexSummary:
+def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | None,
+                       on_problem: ProblemCallback | None) -> ReindexSummary:
     built_from = store.read_meta(gen).get("archive")
     if built_from and Path(built_from) != archive.resolve():
         # Indexing another archive incrementally would delete every article of the
@@ -156,7 +158,8 @@ def _scan(archive: Path, progress: ProgressCallback | None) -> dict[str, FileToR
 
 
 def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read: list[str],
-           to_delete: set[str], summary: ReindexSummary, progress, on_problem) -> int:
+           to_delete: set[str], summary: ReindexSummary, progress: ProgressCallback | None,
+           on_problem: ProblemCallback | None) -> int:
     """Delete, read and commit; returns the number of articles in the index."""
     files = [found[rel] for rel in to_read]
     weight = sum(f.weight for f in files)

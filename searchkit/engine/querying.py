@@ -14,9 +14,11 @@ short query, the searcher falls back to any of them and says so (`matched: any`)
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Literal
 
 from whoosh import query as Q
@@ -238,9 +240,9 @@ def _fields_joined(children: list[Node]) -> Node:
     for child in children:
         if isinstance(child, TEXT_LEAVES):
             key = replace(child, fields=())
-            known = joined.get(key)
-            joined[key] = child if known is None else replace(
-                known, fields=tuple(dict.fromkeys(known.fields + child.fields)))
+            known = joined.get(key)  # None, or the text leaf stored under this key
+            joined[key] = replace(known, fields=tuple(dict.fromkeys(known.fields + child.fields))) \
+                if isinstance(known, TEXT_LEAVES) else child
         else:
             joined[object()] = child
     nodes = tuple(joined.values())
@@ -284,7 +286,7 @@ def _phrase_offsets(q: Q.Phrase, text: str) -> tuple[int, ...]:
     if not ranges or len(ranges) != len(q.words):
         return tuple(range(len(q.words)))
     offsets = [0]
-    for (_, end), (start, _) in zip(ranges, ranges[1:]):
+    for (_, end), (start, _) in itertools.pairwise(ranges):
         offsets.append(offsets[-1] + 1 + len(TOKEN.findall(text[end:start])))
     return tuple(offsets)
 
@@ -340,7 +342,7 @@ def _take_date_clauses(text: str) -> tuple[str, Node | None]:
     return rest, ranges[0] if len(ranges) == 1 else All(tuple(ranges))
 
 
-def date_range(start, end) -> DateRange:
+def date_range(start: datetime | None, end: datetime | None) -> DateRange:
     """A DateRange from datetimes (either may be None)."""
     return DateRange(None if start is None else to_micros(start), None if end is None else to_micros(end))
 

@@ -25,6 +25,7 @@ are in benchmarks/RESULTS.md.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -159,7 +160,7 @@ class Scorer:
         """
         p = self.params
         pairs = []  # (first, second, field, the bonus if they stand close there)
-        for a, b in zip(words, words[1:]):
+        for a, b in itertools.pairwise(words):
             if a.term == b.term:
                 continue
             for fieldname in (f for f in a.fields if f in b.fields):

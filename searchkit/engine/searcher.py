@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -38,10 +38,10 @@ from .facets import facet_counts
 from .fields import FACETS, TEXT_FIELD_NAMES, keyword
 from .matching import Matcher, intersect
 from .querying import (
+    ALL_WORDS_MAX,
     All,
     Any,
     CompiledQuery,
-    ALL_WORDS_MAX,
     FacetValue,
     Node,
     Phrase,
@@ -50,7 +50,7 @@ from .querying import (
     date_range,
     make_parser,
 )
-from .ranking import DEFAULT, RankingParams, Scorer, by_date, scored_leaves
+from .ranking import DEFAULT, Leaf, RankingParams, Scorer, by_date, scored_leaves
 from .view import IndexView, OldFormatError
 
 OPEN_ATTEMPTS = 3
@@ -60,14 +60,15 @@ _WORD = re.compile(r"(?<![\w:~*?])([^\W\d_]{3,})(?![\w:~*?])")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
-def _reads_index(method: Callable[..., T]) -> Callable[..., T]:
+def _reads_index(method: Callable[Concatenate[Searcher, P], T]) -> Callable[Concatenate[Searcher, P], T]:
     """Damage met while reading (a truncated or corrupt file) is reported as
     IndexDamagedError; any other exception is a fault of searchkit's and goes up as it is."""
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: Searcher, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(self, *args, **kwargs)
         except DamagedFile as exc:
@@ -135,7 +136,7 @@ class Searcher:
     def __enter__(self) -> Searcher:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
@@ -230,14 +231,14 @@ class Searcher:
             hits.append(Hit(
                 id=str(stored["id"]),
                 path=_display_path(archive, str(stored["path"]), here),
-                date=stored["date"],  # type: ignore[arg-type]
-                source=stored.get("source"),  # type: ignore[arg-type]
-                place=stored.get("place"),  # type: ignore[arg-type]
+                date=stored["date"],
+                source=stored.get("source"),
+                place=stored.get("place"),
                 title=title,
                 score=round(float(score), 4),
                 snippet=snippets.snippet(body, body_marks, view.checkpoints("body", doc), width),
-                topics=tuple(stored.get("topics") or ()),  # type: ignore[arg-type]
-                url=stored.get("url"),  # type: ignore[arg-type]
+                topics=tuple(stored.get("topics") or ()),
+                url=stored.get("url"),
                 title_spans=snippets.highlight(title, sorted({p for p, _ in title_marks}), None),
             ))
         return tuple(hits)
@@ -275,8 +276,9 @@ class Searcher:
         matcher = Matcher(view)
         plan, _ = compiled.first()
         better = self._matching(view, matcher, plan, self._filters(request, compiled))
-        if not len(better) and compiled.fallback() is not None:
-            better = self._matching(view, matcher, compiled.fallback(), self._filters(request, compiled))
+        fallback = compiled.fallback()
+        if not len(better) and fallback is not None:
+            better = self._matching(view, matcher, fallback, self._filters(request, compiled))
         return corrected if len(better) > total else None
 
     # Single articles, similar ones, the whole index ---------------------------------------
@@ -293,12 +295,12 @@ class Searcher:
             path=_display_path(self._archive_of(view), str(f["path"])),
             body=str(f.get("body") or ""),
             title=str(f.get("title") or ""),
-            source=f.get("source"),  # type: ignore[arg-type]
-            date=f.get("date"),  # type: ignore[arg-type]
-            place=f.get("place"),  # type: ignore[arg-type]
-            places=tuple(f.get("places") or ()),  # type: ignore[arg-type]
-            topics=tuple(f.get("topics") or ()),  # type: ignore[arg-type]
-            url=f.get("url"),  # type: ignore[arg-type]
+            source=f.get("source"),
+            date=f.get("date"),
+            place=f.get("place"),
+            places=tuple(f.get("places") or ()),
+            topics=tuple(f.get("topics") or ()),
+            url=f.get("url"),
         )
 
     @_reads_index
@@ -375,7 +377,8 @@ class Searcher:
         )
 
 
-def _marks(view: IndexView, matcher: Matcher, leaves, docs: np.ndarray) -> dict[str, dict[int, list[tuple[int, str]]]]:
+def _marks(view: IndexView, matcher: Matcher, leaves: list[Leaf],
+           docs: np.ndarray) -> dict[str, dict[int, list[tuple[int, str]]]]:
     """Per text field and document of `docs`, the (position, label) of every match:
     each word where it stands, each phrase at every word of each occurrence."""
     out: dict[str, dict[int, list[tuple[int, str]]]] = {name: {} for name in TEXT_FIELD_NAMES}

@@ -33,6 +33,7 @@ re-analysed.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import zlib
 from collections import Counter
@@ -40,6 +41,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypedDict, cast
 
 import numpy as np
 
@@ -57,6 +59,22 @@ STORE_LEVEL = 3  # zlib: measured 90 MB/s, 2.8x on Reuters (level 6: 50 MB/s, 3.
 EPOCH = datetime(1970, 1, 1)
 MIN_DEDUP_CHARS = 40
 STORED = ("id", "path", "title", "body", "source", "place", "places", "topics", "url")
+
+
+class StoredFields(TypedDict, total=False):
+    """A stored record (the STORED fields of an Article, as JSON keeps them), and the
+    article's date, which readers add from doc.date."""
+
+    id: str
+    path: str
+    title: str
+    body: str
+    source: str | None
+    place: str | None
+    places: list[str]
+    topics: list[str]
+    url: str | None
+    date: datetime | None
 
 
 def dedup_key(article_id: str, body_words: Sequence[str]) -> int:
@@ -176,8 +194,8 @@ class SegmentBuilder:
                 body_words = per_doc
             for doc_words, words in zip(word_sets, per_doc):
                 doc_words.update(words)
-        for words in word_sets:
-            self.words.update(words)
+        for word_set in word_sets:
+            self.words.update(word_set)
         for article, words in zip(articles, body_words):
             self._dates.append(to_micros(article.date))
             self._months.append(month_of(article.date))
@@ -415,8 +433,8 @@ class SegmentArrays:
         return dict(zip(self.words.all(), self.file["words.df"].tolist()))
 
 
-def record_to_fields(record: Sequence) -> dict[str, object]:
-    return dict(zip(STORED, record))
+def record_to_fields(record: Sequence) -> StoredFields:
+    return cast(StoredFields, dict(zip(STORED, record)))
 
 
 # -- merging -------------------------------------------------------------------------
@@ -469,7 +487,8 @@ def _merge_files(segments: Sequence[SegmentArrays], keeps: Sequence[np.ndarray])
     return {"doc.file": np.concatenate(doc_files), "file.path.blob": blob, "file.path.off": off}
 
 
-def _merge_text_field(name: str, segments, keeps, new_ids, bases) -> dict[str, np.ndarray]:
+def _merge_text_field(name: str, segments: Sequence[SegmentArrays], keeps: Sequence[np.ndarray],
+                      new_ids: Sequence[np.ndarray], bases: np.ndarray) -> dict[str, np.ndarray]:
     """Concatenate one text field's postings: per term, segment after segment."""
     vocabularies = [seg.terms[name].all() for seg in segments]
     merged = sorted(set().union(*vocabularies))
@@ -533,7 +552,8 @@ def _merge_text_field(name: str, segments, keeps, new_ids, bases) -> dict[str, n
     return out
 
 
-def _merge_facet(name: str, multi: bool, segments, keeps) -> dict[str, np.ndarray]:
+def _merge_facet(name: str, multi: bool, segments: Sequence[SegmentArrays],
+                 keeps: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """One facet over merged segments: the value tables joined, ordinals renumbered."""
     shown: dict[str, str] = {}
     for seg in segments:
@@ -559,14 +579,14 @@ def _merge_facet(name: str, multi: bool, segments, keeps) -> dict[str, np.ndarra
     return _facet_tables(name, keys, [shown[k] for k in keys]) | docs
 
 
-def _merge_store(segments, keeps) -> dict[str, np.ndarray]:
+def _merge_store(segments: Sequence[SegmentArrays], keeps: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """Stored blocks copied as they are; a block with deleted documents is rewritten."""
     blocks: list[bytes] = []
     block_docs = [0]
     for seg, keep in zip(segments, keeps):
         off = seg["store.block.off"]
         starts = seg["store.block.doc"].tolist()
-        for block, (first, end) in enumerate(zip(starts, starts[1:])):
+        for block, (first, end) in enumerate(itertools.pairwise(starts)):
             alive = keep[first:end]
             if alive.all():
                 blocks.append(seg.file.raw("store.blob", int(off[block]), int(off[block + 1])))

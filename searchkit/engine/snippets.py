@@ -39,7 +39,7 @@ def offsets(text: str, positions: Sequence[int], checkpoints: np.ndarray | None)
     for block, group in groups:
         if checkpoints is not None and block >= len(checkpoints):
             break  # past the end of the text
-        start_char = int(checkpoints[block]) if block else 0
+        start_char = int(checkpoints[block]) if block and checkpoints is not None else 0
         wanted, last = set(group), group[-1]
         for position, start, end in tokens_from(text, start_char, block * CHECKPOINT_EVERY):
             if position in wanted:
@@ -132,11 +132,10 @@ def _positions_between(text: str, positions: list[int], checkpoints: np.ndarray 
     """The marked tokens whose characters fall in [start, end)."""
     if not positions:
         return []
+    block, first_char = 0, 0
     if checkpoints is not None and len(checkpoints):
         block = max(0, int(np.searchsorted(checkpoints, start, side="right")) - 1)
-    else:
-        block = 0
-    first_char = int(checkpoints[block]) if block else 0
+        first_char = int(checkpoints[block]) if block else 0
     wanted = set(positions)
     out = []
     for position, s, e in tokens_from(text, first_char, block * CHECKPOINT_EVERY):

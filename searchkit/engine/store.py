@@ -25,10 +25,10 @@ import os
 import re
 import shutil
 import time
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import IndexBusyError, IndexDamagedError, IndexMissingError, NotAnIndexError
 
@@ -216,7 +216,7 @@ def new_generation(index_dir: Path) -> Path:
     taken = [int(name[len(GEN_PREFIX):]) for name in mine + os.listdir(index_dir)
              if _GEN_NAME.fullmatch(name)]
     gen = index_dir / f"{GEN_PREFIX}{max(taken, default=0) + 1:06d}"
-    _record_generations(index_dir, mine + [gen.name])
+    _record_generations(index_dir, [*mine, gen.name])
     gen.mkdir()
     return gen
 
@@ -284,7 +284,7 @@ def write_meta(gen: Path, **values: object) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 _held_locks: set[int] = set()  # file descriptors of the reindex locks this process holds
@@ -294,10 +294,8 @@ def release_inherited_locks() -> None:
     """In a forked worker: close the lock descriptors copied from the parent, so a
     worker that outlives a killed parent does not keep the index locked."""
     for fd in list(_held_locks):
-        try:
+        with suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
     _held_locks.clear()
 
 

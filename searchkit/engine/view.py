@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable
 from fnmatch import translate
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -30,11 +31,19 @@ from .codec import ArraySegment
 from .commit import read_commit
 from .fields import FACET_BY_NAME, TEXT_FIELD_NAMES
 from .schema import build_schema
-from .segment import SegmentArrays, from_micros, offsets_of, record_to_fields, runs
+from .segment import SegmentArrays, StoredFields, from_micros, offsets_of, record_to_fields, runs
+from .spelling import SpellingIndex
 from .whoosh_compat import LENGTH_STEPS, EmptyIndexError, TocError, read_toc
 
 POSTINGS_BUDGET = 4_000_000  # postings (and positions) kept decoded per view, least recent out
 STORED_BLOCKS_KEPT = 64
+
+_T = TypeVar("_T")
+FacetTable = tuple[list[str], list[str]]  # (normalised values, values as shown)
+# A facet's columns over the view: (table, ordinals, None) for a single-valued facet,
+# (table, None, (offsets per document, value ordinals)) for a multi-valued one.
+_SingleFacet = tuple[FacetTable, np.ndarray, None]
+_MultiFacet = tuple[FacetTable, None, tuple[np.ndarray, np.ndarray]]
 
 
 class OldFormatError(Exception):
@@ -49,12 +58,12 @@ class _Cache:
         self._budget, self._held = budget, 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, make: Callable[[], tuple[object, int]]):
+    def get(self, key: Hashable, make: Callable[[], tuple[_T, int]]) -> _T:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                return found[0]
+                return cast(_T, found[0])  # what `make` made for this key
         value, size = make()
         with self._lock:
             if key not in self._items and size <= self._budget:
@@ -153,7 +162,7 @@ class IndexView:
         return self._postings.get(("ids", fieldname, term), lambda: (
             [seg.term_id(fieldname, term) for seg in self.segments], 1))
 
-    def _read_postings(self, fieldname: str, term: str):
+    def _read_postings(self, fieldname: str, term: str) -> tuple[tuple[np.ndarray, np.ndarray], int]:
         docs, tfs = [], []
         for seg, base, t in zip(self.segments, self.bases.tolist(), self.term_ids(fieldname, term)):
             if t >= 0:
@@ -213,7 +222,7 @@ class IndexView:
         return np.concatenate(out) if out else np.zeros(0, np.int64)
 
     def _cumulative_tf(self, k: int, fieldname: str, term: str, tf: np.ndarray) -> np.ndarray:
-        def make():
+        def make() -> tuple[np.ndarray, int]:
             cum = np.cumsum(tf, dtype=np.int64)
             return cum, len(cum)
         return self._postings.get(("cum", k, fieldname, term), make)
@@ -225,7 +234,7 @@ class IndexView:
     # Words as written (did-you-mean, fuzzy, wildcards) ---------------------------------
 
     @property
-    def spelling(self):
+    def spelling(self) -> SpellingIndex:
         return self.commit.spelling
 
     def words_matching(self, pattern: str, kind: str) -> list[str]:
@@ -248,7 +257,7 @@ class IndexView:
         k = int(np.searchsorted(self.bases, doc, side="right")) - 1
         return k, doc - int(self.bases[k])
 
-    def stored(self, doc: int) -> dict[str, object]:
+    def stored(self, doc: int) -> StoredFields:
         k, local = self.locate(doc)
         seg = self.segments[k]
         block, offset = seg.block_of(local)
@@ -268,21 +277,27 @@ class IndexView:
 
     # Facets, joined across segments -------------------------------------------------------
 
-    def facet_table(self, facet: str) -> tuple[list[str], list[str]]:
+    def facet_table(self, facet: str) -> FacetTable:
         """(normalised values, values as shown), one entry per global ordinal."""
         return self._facets[facet][0]
 
     def facet_ordinals(self, facet: str) -> np.ndarray:
         """Single-valued facet: each document's value ordinal, -1 for none."""
-        return self._facets[facet][1]
+        ordinals = self._facets[facet][1]
+        if ordinals is None:
+            raise ValueError(f"{facet} is a multi-valued facet: it has facet_lists, not ordinals")
+        return ordinals
 
     def facet_lists(self, facet: str) -> tuple[np.ndarray, np.ndarray]:
         """Multi-valued facet: (offsets per document, value ordinals)."""
-        return self._facets[facet][2]
+        lists = self._facets[facet][2]
+        if lists is None:
+            raise ValueError(f"{facet} is a single-valued facet: it has facet_ordinals, not lists")
+        return lists
 
     @cached_property
-    def _facets(self) -> dict[str, tuple]:
-        out = {}
+    def _facets(self) -> dict[str, _SingleFacet | _MultiFacet]:
+        out: dict[str, _SingleFacet | _MultiFacet] = {}
         for name, facet in FACET_BY_NAME.items():
             if len(self.segments) == 1:
                 seg = self.segments[0]
@@ -295,7 +310,7 @@ class IndexView:
             out[name] = self._joined_facet(name, facet.multi)
         return out
 
-    def _joined_facet(self, name: str, multi: bool) -> tuple:
+    def _joined_facet(self, name: str, multi: bool) -> _SingleFacet | _MultiFacet:
         shown: dict[str, str] = {}
         for seg in self.segments:
             for key, value in zip(seg.facet_values[name].all(), seg.facet_shown[name].all()):

@@ -18,13 +18,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import whoosh
 from whoosh import index as whoosh_index
+from whoosh.codec.base import Segment
+from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.util import numeric
-
-import numpy as np
+from whoosh.util.filelock import LockBase
 
 SUPPORTED = (2, 7)
 if tuple(whoosh.__version__[:2]) != SUPPORTED:  # pragma: no cover - install-time mistake
@@ -59,7 +61,7 @@ def storage(folder: Path) -> FileStorage:
     return FileStorage(str(folder))
 
 
-def create(folder: Path, schema) -> None:
+def create(folder: Path, schema: Schema) -> None:
     """An empty Whoosh index (a TOC of generation 0 with no segments) in `folder`."""
     whoosh_index.create_in(str(folder), schema, indexname=INDEX_NAME)
 
@@ -69,7 +71,7 @@ def latest_generation(folder: Path) -> int:
     return TOC._latest_generation(storage(folder), INDEX_NAME)
 
 
-def read_toc(folder: Path, schema, generation: int | None = None) -> tuple[int, list]:
+def read_toc(folder: Path, schema: Schema, generation: int | None = None) -> tuple[int, list[Segment]]:
     """(generation, segments) of the newest TOC, or of `generation`.
 
     `schema` is used instead of the pickled one (which is skipped, not unpickled).
@@ -86,12 +88,12 @@ def read_toc(folder: Path, schema, generation: int | None = None) -> tuple[int, 
     return toc.generation, list(toc.segments)
 
 
-def write_toc(folder: Path, schema, segments: list, generation: int) -> None:
+def write_toc(folder: Path, schema: Schema, segments: list[Segment], generation: int) -> None:
     """Commit: write the TOC of `generation` listing `segments` (atomic rename)."""
     TOC(schema, segments, generation).write(storage(folder), INDEX_NAME)
 
 
-def write_lock(folder: Path):
+def write_lock(folder: Path) -> LockBase:
     """Whoosh's write lock of the index (held while a writer runs)."""
     return storage(folder).lock(f"{INDEX_NAME}_WRITELOCK")
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
+from whoosh.fields import Schema
 
 from .. import readers
 from ..errors import IndexBusyError
@@ -117,7 +119,7 @@ def chunks(files: Sequence[FileToRead], size: int = CHUNK_BYTES) -> list[list[Fi
 class Writer:
     """The one writer of an index folder (Whoosh's write lock) until commit or cancel."""
 
-    def __init__(self, folder: Path, schema) -> None:
+    def __init__(self, folder: Path, schema: Schema) -> None:
         self.folder = Path(folder)
         self.schema = schema
         self._lock = whoosh_compat.write_lock(self.folder)
@@ -256,7 +258,7 @@ def _live(seg: SegmentArrays, record: ArraySegment) -> np.ndarray:
     return live
 
 
-def _joined(arrays: list[np.ndarray], dtype) -> np.ndarray:
+def _joined(arrays: list[np.ndarray], dtype: npt.DTypeLike) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
 
 

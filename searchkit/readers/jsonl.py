@@ -26,14 +26,16 @@ _URL_KEYS = ("url", "link")
 _TOPIC_KEYS = ("topics", "tags", "categories", "topic")
 
 
-def _open(path: Path) -> io.TextIOBase:
+def _open(path: Path) -> io.TextIOWrapper[gzip.GzipFile | lzma.LZMAFile | io.BufferedReader]:
     name = path.name.lower()
+    # The caller closes the text wrapper, which closes these.
+    raw: gzip.GzipFile | lzma.LZMAFile | io.BufferedReader
     if name.endswith(".gz"):
-        raw = gzip.open(path, "rb")
+        raw = gzip.open(path, "rb")  # noqa: SIM115
     elif name.endswith(".xz"):
-        raw = lzma.open(path, "rb")
+        raw = lzma.open(path, "rb")  # noqa: SIM115
     else:
-        raw = open(path, "rb")
+        raw = open(path, "rb")  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="\n")
 
 
@@ -99,7 +101,9 @@ def read(path: Path, rel: str) -> Iterator[Article | ReadProblem]:
                 try:
                     record = json.loads(line)
                 except ValueError as exc:
-                    yield ReadProblem(rel, f"not valid JSON ({exc.msg})", line=line_no)
+                    # Not only JSONDecodeError: an over-long integer is a plain ValueError.
+                    reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                    yield ReadProblem(rel, f"not valid JSON ({reason})", line=line_no)
                     continue
                 if not isinstance(record, dict):
                     yield ReadProblem(rel, "not a JSON object", line=line_no)

@@ -84,7 +84,7 @@ def test_damage_is_named_and_reindex_full_recovers(pristine, tmp_path: Path, dam
     index_dir = tmp_path / "index"
     shutil.copytree(clean, index_dir)
     DAMAGE[damage](index_dir)
-    for args in COMMANDS + [("reindex",)]:
+    for args in [*COMMANDS, ("reindex",)]:
         result = _run(archive, index_dir, *args)
         assert_one_line_error(result.stderr, result.exit_code, expect="searchkit reindex --full")
     _assert_recovers(archive, index_dir)

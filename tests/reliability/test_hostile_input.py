@@ -163,7 +163,7 @@ def test_hostile_archive_indexes_the_readable_and_names_the_rest(hostile) -> Non
 
 
 def test_strict_fails_with_status_1_and_still_indexes(hostile) -> None:
-    archive, index_dir, ok, bad, found = hostile
+    archive, index_dir, ok, _bad, _found = hostile
     result = _reindex(archive, index_dir, "--strict")
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
@@ -192,7 +192,7 @@ def test_huge_file_and_huge_line(tmp_path: Path) -> None:
     in a moment, snippets bounded."""
     archive = tmp_path / "archive"
     rnd = random.Random(5)
-    words = "peace talks grain border minister council trade summit".split()
+    words = ["peace", "talks", "grain", "border", "minister", "council", "trade", "summit"]
     paragraph = " ".join(rnd.choice(words) for _ in range(180))
     big = WIRE.format("Wordhuge begins here.") + (paragraph + "\n\n") * (50_000_000 // (len(paragraph) + 2) + 1)
     _write(archive / "big.txt", big)

@@ -61,9 +61,9 @@ def test_one_index_answers_eight_threads_as_it_answers_one(tmp_path: Path) -> No
     with searchkit.open(tmp_path / "index", archive) as ix:
         ix.reindex()
         alone = [_answer(ix.search(r)) for r in requests]
-    with searchkit.open(tmp_path / "index", archive) as shared:  # opened anew, then shared
-        with ThreadPoolExecutor(THREADS) as pool:
-            together = list(pool.map(lambda r: _answer(shared.search(r)), requests))
+    # Opened anew, then shared.
+    with searchkit.open(tmp_path / "index", archive) as shared, ThreadPoolExecutor(THREADS) as pool:
+        together = list(pool.map(lambda r: _answer(shared.search(r)), requests))
     assert sum(1 for a in alone if a[0]) > QUERIES // 2  # most queries find something
     mismatches = [r.text for r, a, b in zip(requests, alone, together) if a != b]
     assert not mismatches, f"{len(mismatches)} answers differ, e.g. {mismatches[:5]}"

@@ -13,9 +13,10 @@ from pathlib import Path
 PLACES = ("MOSCOW", "ALMATY", "MINSK", "BERLIN", "TOKYO", "LIMA", "CAIRO", "OSLO")
 SOURCES = ("TASS", "Wire", "Agency")
 WORDS = (
-    "peacekeepers council minister talks treaty border trade grain pipeline election "
-    "parliament summit security forces contingent president budget exports harvest"
-).split()
+    "peacekeepers", "council", "minister", "talks", "treaty", "border", "trade", "grain", "pipeline",
+    "election", "parliament", "summit", "security", "forces", "contingent", "president", "budget",
+    "exports", "harvest",
+)
 _LETTERS = "abcdefghij"
 
 

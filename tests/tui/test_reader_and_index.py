@@ -6,9 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tui_helpers import STORIES, FixedApp, settle, write_archive
-
 from textual.widgets import Markdown
+from tui_helpers import STORIES, FixedApp, settle, write_archive
 
 from searchkit.tui.screens import HelpScreen, ReaderScreen
 from searchkit.tui.widgets import ResultsList, StatusLine
@@ -32,7 +31,7 @@ async def test_reader_scrolls_to_each_match_and_back(tmp_path: Path):
         reader = app.screen
         assert isinstance(reader, ReaderScreen)
         view = reader.query_one("#body")
-        match_line = lambda: str(reader.query_one("#match-status").render())  # noqa: E731
+        match_line = lambda: str(reader.query_one("#match-status").render())
         assert match_line().startswith("match 1 of 3")
         assert view.scroll_y == 0
         await pilot.press("n")

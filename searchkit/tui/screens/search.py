@@ -242,12 +242,12 @@ class SearchScreen(Screen):
     # Keys --------------------------------------------------------------------------
 
     def action_cycle_sort(self) -> None:
-        self.sort = SORT_ORDERS[(SORT_ORDERS.index(self.sort) + 1) % len(SORT_ORDERS)]  # type: ignore[assignment]
+        self.sort = SORT_ORDERS[(SORT_ORDERS.index(self.sort) + 1) % len(SORT_ORDERS)]
         self.search_now()
 
     def action_cycle_match(self) -> None:
         """Words typed side by side: auto (all of a short query) → all → any."""
-        self.match = MATCH_MODES[(MATCH_MODES.index(self.match) + 1) % len(MATCH_MODES)]  # type: ignore[assignment]
+        self.match = MATCH_MODES[(MATCH_MODES.index(self.match) + 1) % len(MATCH_MODES)]
         self.search_now()
 
     def action_accept_suggestion(self) -> None:

@@ -52,7 +52,7 @@ class FacetList(OptionList):
         self.selected = []
         self._rebuild()
 
-    def _entries(self) -> list[tuple[str, str, int | None, int]]:
+    def _entries(self) -> list[tuple[str, str, int, int]]:
         """(option id, label, count, indent) for each line, selected values first."""
         counts = {c.value: c.count for c in self.counts}
         chosen = [(v, v, counts.get(v, 0), 0) for v in self.selected]
@@ -74,6 +74,8 @@ class FacetList(OptionList):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         key = event.option.id
+        if key is None:  # every option is added with its value as id
+            return
         if key in self.selected:
             self.selected.remove(key)
         else:
@@ -112,7 +114,7 @@ class DateFacet(FacetList):
     def months_chosen(self) -> tuple[str, ...]:
         return tuple(v for v in self.selected if len(v) == 7)
 
-    def _entries(self) -> list[tuple[str, str, int | None, int]]:
+    def _entries(self) -> list[tuple[str, str, int, int]]:
         years = {c.value: c.count for c in self.counts}
         for value in self.selected:  # a chosen year or month's year stays listed
             years.setdefault(value[:4], 0)
