@@ -76,15 +76,18 @@ def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[~member(a, b)] if len(a) and len(b) else a
 
 
-def lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """values[i] where keys[i] == wanted[j], else 0, for each of `wanted` (keys ascending)."""
-    out = np.zeros(len(wanted), dtype=np.float64)
+def meeting(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where ascending `keys` meet ascending `wanted`: (indices into `wanted`, the
+    `values` there). The shorter array is looked up in the longer."""
     if not len(keys) or not len(wanted):
-        return out
+        return np.zeros(0, dtype=np.int64), values[:0]
+    if len(keys) <= len(wanted):
+        at = np.minimum(np.searchsorted(wanted, keys), len(wanted) - 1)
+        hit = wanted[at] == keys
+        return at[hit], values[hit]
     at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     hit = keys[at] == wanted
-    out[hit] = values[at[hit]]
-    return out
+    return np.flatnonzero(hit), values[at[hit]]
 
 
 class Matcher:

@@ -34,7 +34,8 @@ from math import log
 import numpy as np
 
 from .analysis import terms_of
-from .matching import Matcher, lookup, member
+from .fields import TEXT_FIELD_NAMES
+from .matching import Matcher, meeting, member
 from .querying import All, Any, Exclude, Expansion, Node, Phrase, Word
 from .segment import NO_DATE
 from .view import IndexView
@@ -56,6 +57,8 @@ class RankingParams:
 
 
 DEFAULT = RankingParams()
+EMPTY_INDEX = np.zeros(0, dtype=np.int64)
+EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
 Leaf = Word | Phrase
 
@@ -91,35 +94,55 @@ class Scorer:
         held = max(self.view.doc_frequency(f, term) for f in fields)
         return log(1.0 + (self._n - held + 0.5) / (held + 0.5))
 
-    def _field_tf(self, leaf: Leaf, fieldname: str, docs: np.ndarray) -> np.ndarray:
+    def _occurrences(self, leaf: Leaf, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, occurrences) of a clause in one field: a word's postings, or how
+        often a phrase occurs in each document holding it."""
         if isinstance(leaf, Word):
-            post_docs, tf = self.view.postings(fieldname, leaf.term)
-        else:
-            post_docs, tf = self.matcher.phrase_frequencies(leaf, fieldname)
-        return lookup(post_docs, tf, docs)
+            return self.view.postings(fieldname, leaf.term)
+        return self.matcher.phrase_frequencies(leaf, fieldname)
 
-    def bm25f(self, leaf: Leaf, docs: np.ndarray) -> np.ndarray:
-        """One clause's score in each of `docs`."""
-        p = self.params
-        tf = np.zeros(len(docs), dtype=np.float64)
-        for fieldname in leaf.fields:
-            occurrences = self._field_tf(leaf, fieldname, docs)
-            if not occurrences.any():
-                continue
+    def norms(self, docs: np.ndarray) -> dict[str, np.ndarray]:
+        """Per text field, BM25's length normalisation of each of `docs`:
+        1 - b + b * length / average length."""
+        p, view = self.params, self.view
+        out = {}
+        for fieldname in TEXT_FIELD_NAMES:
             b = p.b.get(fieldname, 0.5)
-            norm = (1.0 - b) + b * self.view.norm_lengths(fieldname, docs) / self.view.average_length(fieldname)
-            tf += p.field_weight.get(fieldname, 1.0) * occurrences / norm
+            out[fieldname] = (1.0 - b) + b * view.norm_lengths(fieldname, docs) / view.average_length(fieldname)
+        return out
+
+    def bm25f(self, leaf: Leaf, docs: np.ndarray, norms: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """One clause's BM25F score where it occurs among `docs`: (indices into `docs`,
+        scores). `norms` is `self.norms(docs)`."""
+        p = self.params
+        found: list[tuple[np.ndarray, np.ndarray]] = []
+        for fieldname in leaf.fields:
+            at, occurrences = meeting(*self._occurrences(leaf, fieldname), docs)
+            if len(at):
+                found.append((at, p.field_weight.get(fieldname, 1.0) * occurrences / norms[fieldname][at]))
+        if not found:
+            return EMPTY_INDEX, EMPTY_SCORES
+        if len(found) == 1:
+            at, tf = found[0]
+        else:  # the fields' weighted frequencies added per document, then saturated once
+            at, inverse = np.unique(np.concatenate([a for a, _ in found]), return_inverse=True)
+            tf = np.bincount(inverse, weights=np.concatenate([t for _, t in found]))
         if isinstance(leaf, Word):
             weight = self.idf(leaf.fields, leaf.term)
         else:
             weight = sum(self.idf(leaf.fields, t) for t in leaf.terms)
-        return leaf.boost * weight * tf * (p.k1 + 1.0) / (tf + p.k1)
+        return at, leaf.boost * weight * tf * (p.k1 + 1.0) / (tf + p.k1)
 
-    def scores(self, leaves: Sequence[Leaf], docs: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """(total score per document, each leaf's scores)."""
-        parts = [self.bm25f(leaf, docs) for leaf in leaves]
-        total = np.sum(parts, axis=0) if parts else np.zeros(len(docs))
-        return total, parts
+    def scores(self, leaves: Sequence[Leaf], docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(total score of each of `docs`, how many of the clauses each holds)."""
+        norms = self.norms(docs)
+        total = np.zeros(len(docs), dtype=np.float64)
+        held = np.zeros(len(docs), dtype=np.int64)
+        for leaf in leaves:
+            at, score = self.bm25f(leaf, docs, norms)
+            total[at] += score  # `at` holds each document once
+            held[at] += 1
+        return total, held
 
     # Ranking --------------------------------------------------------------------------
 
@@ -131,15 +154,14 @@ class Scorer:
         their scores (for a short query that no document answers whole).
         """
         leaves = scored_leaves(plan, self.matcher)
-        total, parts = self.scores(leaves, docs)
+        total, held = self.scores(leaves, docs)
         words = [leaf for leaf in leaves if isinstance(leaf, Word)]
         if self._feedback_applies(plan, leaves):
             total = self._with_feedback(words, docs, total)
         elif 2 <= len(words) <= self.params.proximity_max_words and self.params.proximity_boost > 0:
             total = self._with_proximity(words, docs, total, wanted)
-        if not most_words_first or not parts:
+        if not most_words_first or not leaves:
             return top(self.view, docs, total, wanted)
-        held = np.sum([part > 0 for part in parts], axis=0)
         # Below one, the score only orders documents holding as many clauses.
         best, _ = top(self.view, docs, held + total / (total.max() + 1.0), wanted)
         return best, total[np.searchsorted(docs, best)]
@@ -191,16 +213,17 @@ class Scorer:
         return final
 
     def _field_bm25(self, word: Word, fieldname: str, docs: np.ndarray) -> np.ndarray:
-        """A word's plain BM25 in one field (its own idf, the common b)."""
+        """A word's plain BM25 in one field (its own idf, the common b), for each of `docs`."""
         p = self.params
-        post_docs, tf = self.view.postings(fieldname, word.term)
-        occurrences = lookup(post_docs, tf, docs)
-        if not occurrences.any():
-            return occurrences
+        out = np.zeros(len(docs), dtype=np.float64)
+        at, occurrences = meeting(*self.view.postings(fieldname, word.term), docs)
+        if not len(at):
+            return out
         idf = self.idf((fieldname,), word.term)
-        norm = (1.0 - p.proximity_b) + p.proximity_b * self.view.norm_lengths(fieldname, docs) \
+        norm = (1.0 - p.proximity_b) + p.proximity_b * self.view.norm_lengths(fieldname, docs[at]) \
             / self.view.average_length(fieldname)
-        return idf * occurrences * (p.k1 + 1.0) / (occurrences + p.k1 * norm)
+        out[at] = idf * occurrences * (p.k1 + 1.0) / (occurrences + p.k1 * norm)
+        return out
 
     def _close(self, first: str, second: str, fieldname: str, docs: np.ndarray) -> np.ndarray:
         """For each of `docs`, whether `second` follows `first` within the slop in a field."""

@@ -84,10 +84,15 @@ def dedup_key(article_id: str, body_words: Sequence[str]) -> int:
     Only a body of some length marks a reissued story; headline-only items (briefs)
     that share a headline are different items, so each gets a key of its own.
     """
-    normalised = " ".join(body_words)
+    # Inner dots and apostrophes count as spaces: `country's` and `country"s` (a
+    # reissue with a typo mended) read the same.
+    normalised = " ".join(body_words).translate(_JOINERS)
     if len(normalised) < MIN_DEDUP_CHARS:
         normalised = "\0id:" + article_id
     return _hash64(normalised)
+
+
+_JOINERS = str.maketrans({".": " ", "'": " ", "’": " "})
 
 
 def _hash64(text: str) -> int:
