@@ -1,4 +1,4 @@
-"""Keystroke → results on screen, in the TUI, over Reuters-21578.
+"""Keystroke → results on screen, in the TUI, over Reuters-21578 (or any index given).
 
 Drives the real app headless (Textual's pilot): for each query it types all but the
 last character, waits for the screen to settle, then presses the last key and measures
@@ -107,7 +107,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tui-latency-") as tmp:
         index_dir = args.index or build_index(args.reuters, Path(tmp))
         typing, facet, engine = asyncio.run(measure(index_dir, size))
-    print(f"\nTUI latency over Reuters-21578, terminal {args.size} (ms)")
+    print(f"\nTUI latency over {args.index or 'Reuters-21578'}, terminal {args.size} (ms)")
     print(f"{'':<34} {'n':>3} {'median':>9} {'p95':>9} {'max':>9}")
     print(row("keystroke -> results painted", typing))
     print(row("facet value -> results painted", facet))
