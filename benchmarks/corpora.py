@@ -113,6 +113,31 @@ def article_count(name: str) -> int:
     return int(known.read_text())
 
 
+def duplicates(name: str) -> set[int]:
+    """Which articles (numbered in reading order) repeat a story another one tells, by
+    searchkit's rule: the same body words (engine.segment.dedup_key); the copy kept is
+    the earliest dated, then the smallest id hash. Worked out once per corpus and kept,
+    outside the timed builds, so the baselines leave out exactly what searchkit does."""
+    import numpy as np
+
+    from searchkit.engine.analysis import words_of
+    from searchkit.engine.segment import dedup_key, id_hash, to_micros
+
+    known = archive(name) / ".duplicates.json"
+    if not known.exists():
+        keys, dates, ids = [], [], []
+        for a in articles(name):
+            keys.append(dedup_key(a.id, words_of(a.body)))
+            dates.append(to_micros(a.date) if a.date else 2**63 - 1)  # undated copies last
+            ids.append(id_hash(a.id))
+        key, when, idh = (np.array(x, dtype=np.uint64 if x is not dates else np.int64) for x in (keys, dates, ids))
+        order = np.lexsort((idh, when, key))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = key[order][1:] != key[order][:-1]
+        known.write_text(json.dumps(sorted(order[~first].tolist())))
+    return set(json.loads(known.read_text()))
+
+
 @dataclass(frozen=True)
 class Query:
     text: str

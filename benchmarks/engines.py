@@ -25,7 +25,6 @@ process (bench.py uses it for builds and cold starts):
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 import re
 import sqlite3
@@ -56,24 +55,6 @@ class Answer:
     total: int
     facets: dict[str, list[tuple[str, int]]]
     hits: list[tuple[str, str, str]]  # (article id, title, highlighted snippet)
-
-
-# -- de-duplication, as searchkit does it ------------------------------------------
-
-_NON_WORD = re.compile(r"\W+")
-MIN_DEDUP_CHARS = 40
-
-
-def dedup_key(article) -> bytes:
-    """Same story text, same key: whitespace, case and punctuation do not count.
-
-    A copy of searchkit's rule (its module is being replaced): only a body of some
-    length marks a reissued story; shorter items each get a key of their own.
-    """
-    normalised = _NON_WORD.sub(" ", article.body.lower()).strip()
-    if len(normalised) < MIN_DEDUP_CHARS:
-        normalised = "\0id:" + article.id
-    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest()
 
 
 # -- the query language, translated for the baselines ---------------------------
@@ -313,7 +294,7 @@ class Fts5(Baseline):
 
     @staticmethod
     def build(corpus: str, index: Path) -> int:
-        from corpora import articles
+        from corpora import articles, duplicates
 
         index.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(index / "fts.db", isolation_level=None)
@@ -327,19 +308,17 @@ class Fts5(Baseline):
         db.execute("CREATE TEMP TABLE raw (rowid INTEGER PRIMARY KEY, title TEXT, body TEXT, id TEXT)")
         codes: dict[str, dict] = {name: {"": 0} for name in (*FACETS, "cell")}
         meta: list[tuple[int, int, int, int, int]] = []  # (date, dup, source, place, cell)
-        seen: set[bytes] = set()
+        dups = duplicates(corpus)
 
         def code(facet: str, value) -> int:
             return codes[facet].setdefault(value, len(codes[facet]))
 
         def staged():
             for n, a in enumerate(articles(corpus)):
-                key = dedup_key(a)
                 source, place = code("source", (a.source or "").lower()), code("place", (a.place or "").lower())
                 month = code("month", a.date.strftime("%Y-%m") if a.date else "")
-                meta.append((epoch_seconds(a.date) if a.date else UNDATED, int(key in seen),
+                meta.append((epoch_seconds(a.date) if a.date else UNDATED, int(n in dups),
                              source, place, code("cell", (source, place, month))))
-                seen.add(key)
                 yield n, a.title, a.body, a.id
 
         db.executemany("INSERT INTO temp.raw VALUES (?, ?, ?, ?)", staged())
@@ -463,16 +442,15 @@ class Tantivy(Baseline):
     @staticmethod
     def build(corpus: str, index: Path) -> int:
         import tantivy
-        from corpora import articles
+        from corpora import articles, duplicates
 
         index.mkdir(parents=True, exist_ok=True)
         ix = tantivy.Index(Tantivy._schema(), path=str(index))
         writer = ix.writer(heap_size=256_000_000, num_threads=2)
-        seen: set[bytes] = set()
+        dups = duplicates(corpus)
         count = 0
-        for a in articles(corpus):
+        for n, a in enumerate(articles(corpus)):
             count += 1
-            key = dedup_key(a)
             doc = tantivy.Document(title=a.title, body=a.body, id=a.id)
             for name, value in (("source", a.source), ("place", a.place),
                                 ("month", a.date.strftime("%Y-%m") if a.date else "")):
@@ -480,8 +458,7 @@ class Tantivy(Baseline):
                     doc.add_text(name, value.lower())
             if a.date:
                 doc.add_date("date", a.date)
-            doc.add_unsigned("dup", int(key in seen))
-            seen.add(key)
+            doc.add_unsigned("dup", int(n in dups))
             writer.add_document(doc)
         writer.commit()
         writer.wait_merging_threads()

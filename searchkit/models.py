@@ -128,6 +128,7 @@ class ReindexSummary:
     changed: int = 0
     removed: int = 0
     unchanged: int = 0
+    retried: int = 0  # unchanged files read again: last time they could not be read whole
     skipped: int = 0  # files or records that could not be read
     added_articles: int = 0
     seconds: float = 0.0

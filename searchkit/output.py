@@ -162,6 +162,8 @@ def print_article(console: Console, article: Article) -> None:
 
 def reindex_summary_line(summary: ReindexSummary) -> str:
     files = f"{summary.new:,} new, {summary.changed:,} changed, {summary.removed:,} removed"
+    if summary.retried:
+        files += f", {summary.retried:,} read again"
     if summary.full:
         files = f"full rebuild of {summary.new:,} file{'s' if summary.new != 1 else ''}"
     return (

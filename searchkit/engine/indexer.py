@@ -21,7 +21,7 @@ from . import store, whoosh_compat
 from .arrays import DamagedFile
 from .schema import build_schema
 from .view import is_current_format
-from .writer import PARALLEL_BYTES, ChunkResult, FileToRead, Writer
+from .writer import PARALLEL_BYTES, RETRY, ChunkResult, FileToRead, Writer
 
 ProgressCallback = Callable[[ReindexProgress], None]
 ProblemCallback = Callable[[ReadProblem], None]
@@ -126,9 +126,11 @@ def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | No
         found = _scan(archive, progress)
         new = [rel for rel in found if rel not in before]
         changed = [rel for rel in found if rel in before and before[rel] != found[rel].signature]
+        # Files that could not be read whole last time are read again even unchanged.
+        retried = {rel for rel in changed if before[rel] == RETRY + found[rel].signature}
         removed = {rel for rel in before if rel not in found}
-        summary = ReindexSummary(new=len(new), changed=len(changed), removed=len(removed),
-                                 unchanged=len(found) - len(new) - len(changed))
+        summary = ReindexSummary(new=len(new), changed=len(changed) - len(retried), removed=len(removed),
+                                 unchanged=len(found) - len(new) - len(changed), retried=len(retried))
         if not (new or changed or removed):
             summary.articles = writer.live_count()
             writer.cancel()
