@@ -164,8 +164,6 @@ class StringTable(Sequence[str]):
     """
 
     def __init__(self, source: ArrayFile | Mapping[str, np.ndarray], name: str) -> None:
-        self._source = source
-        self._name = name
         self._offsets = source[f"{name}.off"]
         self._count = len(self._offsets) - 1
         if isinstance(source, ArrayFile):

@@ -53,9 +53,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("place", lambda a: _one(a.place)),
     Facet("topic", lambda a: tuple(t for t in a.topics if t.strip()), multi=True, aliases=("topics",)),
 )
-# Counted from the date, not stored as values: years, and months within them.
-DATE_FACETS: tuple[str, ...] = ("year", "month")
-FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS) + DATE_FACETS
+# Years and months are facets too, counted from each document's date (facets.py).
 
 TEXT_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in TEXT_FIELDS)
 FACET_BY_NAME: dict[str, Facet] = {f.name: f for f in FACETS}

@@ -21,7 +21,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
@@ -51,6 +50,7 @@ from .querying import (
     make_parser,
 )
 from .ranking import DEFAULT, Leaf, RankingParams, Scorer, by_date, scored_leaves
+from .segment import NO_DATE, from_micros
 from .view import IndexView, OldFormatError
 
 OPEN_ATTEMPTS = 3
@@ -346,8 +346,7 @@ class Searcher:
         docs = self._matching(view, matcher, plan, self._filters(request, self.parse("")))
         if own is not None:
             docs = docs[docs != own]
-        page = self._page(view, matcher, plan, docs, replace(request, sort="relevance"), browse=False) \
-            if request.sort == "relevance" else self._page(view, matcher, plan, docs, request, browse=False)
+        page = self._page(view, matcher, plan, docs, request, browse=False)
         hits = self._hits(view, matcher, plan, page, request.snippet_chars)
         took_ms = (time.perf_counter() - started) * 1000
         return SearchResponse(request, len(docs), round(took_ms, 2), hits, facet_counts(view, docs))
@@ -357,12 +356,10 @@ class Searcher:
         view = self.view()
         live = np.flatnonzero(view.live)
         dates = view.dates[live]
-        dates = dates[dates != np.iinfo(np.int64).min]
+        dates = dates[dates != NO_DATE]
         source_counts = facet_counts(view, live, limit=None)
         meta = store.read_meta(view.folder)
         updated = meta.get("updated")
-        from .segment import from_micros
-
         return IndexStats(
             articles=len(live),
             sources=len(source_counts["source"]),

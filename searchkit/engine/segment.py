@@ -37,7 +37,7 @@ import itertools
 import json
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -475,12 +475,6 @@ def merge(segments: Sequence[SegmentArrays], deleted: Sequence[np.ndarray], path
     return count
 
 
-def _remap(docs: np.ndarray, keep: np.ndarray, new_id: np.ndarray, base: int) -> np.ndarray:
-    """Segment-local document numbers → merged ones; -1 for deleted documents."""
-    docs = docs.astype(np.int64)
-    return np.where(keep[docs], new_id[docs] + base, -1)
-
-
 def _merge_files(segments: Sequence[SegmentArrays], keeps: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     paths: dict[str, int] = {}
     doc_files = []
@@ -606,7 +600,3 @@ def _merge_store(segments: Sequence[SegmentArrays], keeps: Sequence[np.ndarray])
         "store.block.off": offsets_of(np.fromiter(map(len, blocks), np.int64, len(blocks))),
         "store.block.doc": np.array(block_docs, dtype=np.int64),
     }
-
-
-def segment_files(folder: Path, segment_ids: Iterable[str]) -> list[Path]:
-    return [folder / f"{sid}.arrays" for sid in segment_ids]

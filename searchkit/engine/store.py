@@ -328,7 +328,3 @@ def reindex_lock(index_dir: Path, wait_seconds: float = 10.0) -> Iterator[None]:
     finally:
         _held_locks.discard(fd)
         os.close(fd)  # releases the lock
-
-
-def directory_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())

@@ -102,16 +102,14 @@ def stale_files(folder: Path, generation: int, live_segments: set[str]) -> list[
     """Files of older TOCs and of segments the TOC of `generation` does not list."""
     stale = []
     for path in folder.iterdir():
+        if path.name.startswith(f"_{INDEX_NAME}_") and ".toc." in path.name:
+            stale.append(path)  # a TOC a killed commit left under its temporary name
+            continue
         toc = _TOC_FILE.match(path.name)
         if toc and int(toc.group(1)) != generation:
             stale.append(path)
             continue
         segment = _SEGMENT_FILE.match(path.name)
-        if segment and segment.group(1) not in live_segments and not path.name.endswith("WRITELOCK"):
+        if segment and segment.group(1) not in live_segments:
             stale.append(path)
     return stale
-
-
-def is_toc_leftover(name: str) -> bool:
-    """A TOC a killed commit left half-written under its temporary name."""
-    return name.startswith(f"_{INDEX_NAME}_") and ".toc." in name

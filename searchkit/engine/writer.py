@@ -135,6 +135,9 @@ class Writer:
                 SegmentArrays(self.folder / record.file_name())
             previous = self._previous_commit()
             self.manifest: dict[str, str] = previous.manifest() if previous else {}
+            # What a killed writer left (segments and commit files no TOC names, a
+            # half-written TOC) goes now: this writer holds the lock, no other runs.
+            self._remove_stale(self.generation)
         except BaseException:
             self._lock.release()
             raise
