@@ -47,7 +47,7 @@ class RankingParams:
     b: dict[str, float] = field(default_factory=lambda: {"title": 0.6, "body": 0.5})
     field_weight: dict[str, float] = field(default_factory=lambda: {"title": 1.75, "body": 1.0})
     proximity_slop: int = 3  # positions count stop words: "stock of the exchange" is 3 apart
-    proximity_boost: float = 0.2
+    proximity_boost: float = 0.2  # measured with positions that count stop words (RESULTS.md)
     proximity_b: float = 0.5  # length normalisation of the per-field scores behind the bonus
     proximity_max_words: int = 8
     feedback_min_words: int = 9
