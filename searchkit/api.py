@@ -28,6 +28,7 @@ from .engine.searcher import Searcher
 from .errors import IndexMissingError
 from .models import (
     Article,
+    IndexCheck,
     IndexStats,
     ReadProblem,
     ReindexProgress,
@@ -89,18 +90,25 @@ class Index:
     def stats(self) -> IndexStats:
         return self._reader().stats()
 
+    def check(self) -> IndexCheck:
+        """Read every file of the index end to end; what is wrong, if anything."""
+        from .engine.check import check_index
+
+        return check_index(self.index_dir)
+
     # Writing -------------------------------------------------------------------------------
 
     def reindex(self, *, full: bool = False, progress: Callable[[ReindexProgress], None] | None = None,
                 on_problem: Callable[[ReadProblem], None] | None = None,
-                wait_seconds: float = 10.0) -> ReindexSummary:
-        """Bring the index up to date with the archive (incremental unless `full`)."""
+                wait_seconds: float = 10.0, verify: bool = False) -> ReindexSummary:
+        """Bring the index up to date with the archive (incremental unless `full`;
+        `verify` also compares each file's content with the hash kept of it)."""
         from .engine.indexer import reindex  # the writer's imports stay off the query path
 
         if self.archive_dir is None:
             raise IndexMissingError("no archive folder given to index")
         summary = reindex(self.archive_dir, self.index_dir, full=full, progress=progress,
-                           on_problem=on_problem, wait_seconds=wait_seconds)
+                           on_problem=on_problem, wait_seconds=wait_seconds, verify=verify)
         if self._searcher is not None:
             self._searcher.refresh()
         return summary

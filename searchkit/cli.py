@@ -7,7 +7,10 @@ a fault in searchkit itself as one line and exit status 70 (the traceback with -
 
 from __future__ import annotations
 
+import errno
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import datetime
@@ -28,6 +31,11 @@ if TYPE_CHECKING:
     from .api import Index
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in searchkit, not a mistake of the person
+EXIT_IO = 74  # EX_IOERR: the disk is full or failed
+EXIT_NO_PERMISSION = 77  # EX_NOPERM: a read-only or forbidden folder
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+_NO_PERMISSION = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 DEFAULT_ARCHIVE = "seeds"
 DEFAULT_INDEX = "index"
@@ -42,19 +50,45 @@ class SearchkitError(click.ClickException):
         click.echo(f"searchkit: {printable(self.format_message(), single_line=True)}", err=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a process manager, `kill`): stopped as cleanly as by Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 class Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminate)
         try:
             return super().invoke(ctx)
         except UserError as exc:
             raise SearchkitError(str(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("searchkit: interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:  # whatever was under way was undone on the way out
+            terminated = isinstance(exc, Terminated)
+            click.echo(f"searchkit: {'terminated' if terminated else 'interrupted'}; "
+                       "the index is as it was before", err=True)
+            sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except OSError as exc:  # the disk or the folders, not searchkit and not the person
+            system_failure(exc)
         except Exception as exc:  # a fault of searchkit's own: say so, never blame the index
             internal_error(exc, debug=bool(ctx.params.get("debug")))
+
+
+def system_failure(exc: OSError) -> NoReturn:
+    """A failure of the system (disk full, read-only folder) in one line: what, where,
+    and that nothing was changed (a reindex undoes what it had written)."""
+    where = f" ({printable_name(str(exc.filename))})" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    if exc.errno in _NO_PERMISSION:
+        click.echo(f"searchkit: cannot write or read here{where}: {reason}; nothing was changed", err=True)
+        sys.exit(EXIT_NO_PERMISSION)
+    click.echo(f"searchkit: {reason}{where}; nothing was changed", err=True)
+    sys.exit(EXIT_IO)
 
 
 def internal_error(exc: BaseException, *, debug: bool) -> NoReturn:
@@ -90,7 +124,8 @@ def cli(debug: bool) -> None:
 # -- reindex ---------------------------------------------------------------------
 
 
-def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: bool = False) -> ReindexSummary:
+def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: bool = False,
+                verify: bool = False) -> ReindexSummary:
     """Reindex with a progress bar on a terminal and warnings on stderr."""
     from rich.console import Console
 
@@ -104,7 +139,7 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
             click.echo(f"searchkit: {kind}: {where}: {message}", err=True)
 
     if not err.is_terminal or quiet:
-        return ix.reindex(full=full, on_problem=warn, wait_seconds=wait)
+        return ix.reindex(full=full, on_problem=warn, wait_seconds=wait, verify=verify)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -117,7 +152,7 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
         def progress(p: ReindexProgress) -> None:
             bar.update(task, description=p.phase, completed=p.done, total=p.total)
 
-        return ix.reindex(full=full, progress=progress, on_problem=warn, wait_seconds=wait)
+        return ix.reindex(full=full, progress=progress, on_problem=warn, wait_seconds=wait, verify=verify)
 
 
 @cli.command("reindex")
@@ -127,12 +162,14 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
               help="Seconds to wait for another reindex to finish.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any file or record was skipped.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings; just the summary.")
+@click.option("--verify", is_flag=True,
+              help="Compare every file's content too, not only its size, times and inode.")
 def reindex_command(archive_dir: Path, index_dir: Path, full: bool, wait: float, strict: bool,
-                    quiet: bool) -> None:
+                    quiet: bool, verify: bool) -> None:
     """Build or update the index from the archive (incremental by default)."""
     from .api import open as open_index
 
-    summary = run_reindex(open_index(index_dir, archive_dir), full=full, wait=wait, quiet=quiet)
+    summary = run_reindex(open_index(index_dir, archive_dir), full=full, wait=wait, quiet=quiet, verify=verify)
     click.echo(output.reindex_summary_line(summary))
     if strict and summary.skipped:
         sys.exit(1)
@@ -247,6 +284,23 @@ def stats_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
         click.echo(output.dumps(output.stats_to_json(stats)))
     else:
         output.print_stats(_stdout(), stats)
+
+
+@cli.command("check")
+@paths_options
+@click.option("--json", "as_json", is_flag=True)
+def check_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
+    """Read every file of the index end to end and say whether it is whole."""
+    with open_index(archive_dir, index_dir, build_if_missing=False) as ix:
+        report = ix.check()
+    if as_json:
+        click.echo(output.dumps(output.check_to_json(report)))
+    else:
+        click.echo(output.check_line(report))
+        for problem in report.problems:
+            click.echo(f"  {printable(problem, single_line=True)}")
+    if not report.whole:
+        sys.exit(2)
 
 
 @cli.command("tui")

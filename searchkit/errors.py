@@ -9,6 +9,10 @@ class QueryError(UserError):
     """The query text could not be understood."""
 
 
+class QueryTimeout(QueryError):
+    """A query ran past its time budget and was stopped (it is too broad, not the index broken)."""
+
+
 class IndexMissingError(UserError):
     """There is no index yet where one was expected."""
 

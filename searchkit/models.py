@@ -148,3 +148,18 @@ class IndexStats:
     index_dir: str
     archive_dir: str | None
     top_sources: tuple[FacetCount, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexCheck:
+    """What `searchkit check` found: every file of the live index read and checked."""
+
+    index_dir: str
+    files: int  # files read end to end
+    bytes: int
+    articles: int
+    problems: tuple[str, ...] = ()  # one line each; none: the index is whole
+
+    @property
+    def whole(self) -> bool:
+        return not self.problems

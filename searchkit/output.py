@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # Rich is imported where text is drawn: `--json` never loads 
     from rich.console import Console
     from rich.text import Text
 
-from .models import Article, FacetCount, Hit, IndexStats, ReindexSummary, SearchResponse, Span
+from .models import Article, FacetCount, Hit, IndexCheck, IndexStats, ReindexSummary, SearchResponse, Span
 from .safe import printable
 
 JSON_FACETS = ("source", "place", "month")  # the --json contract (DESIGN.md)
@@ -170,6 +170,21 @@ def reindex_summary_line(summary: ReindexSummary) -> str:
         f"indexed {summary.articles:,} articles ({files}, {summary.skipped:,} skipped) "
         f"in {summary.seconds:.1f} s"
     )
+
+
+def check_line(report: IndexCheck) -> str:
+    size = _human_bytes(report.bytes)
+    if report.whole:
+        return (f"the index at {printable(report.index_dir, single_line=True)} is whole: {report.articles:,} "
+                f"articles, {report.files} files ({size}) read and checked")
+    return (f"the index at {printable(report.index_dir, single_line=True)} is damaged: "
+            f"{len(report.problems)} problem{'s' if len(report.problems) != 1 else ''}; "
+            "run `searchkit reindex --full` to rebuild it")
+
+
+def check_to_json(report: IndexCheck) -> dict:
+    return {"index": report.index_dir, "whole": report.whole, "articles": report.articles,
+            "files": report.files, "bytes": report.bytes, "problems": list(report.problems)}
 
 
 def stats_to_json(stats: IndexStats) -> dict:

@@ -1,15 +1,18 @@
 """The file format of searchkit's index data: named NumPy arrays in one file, memory-mapped.
 
-    magic (8 bytes) | header length (8 bytes, little-endian) | header (JSON) | arrays
+    magic (8 bytes) | header length (8) | header CRC-32 (8) | header (JSON) | arrays
 
-The header names each array with its dtype, offset, length and CRC-32; every array
-starts on a 64-byte boundary. Opening a file maps it and reads the header only: the
-arrays are views of the mapping, so opening costs the same whatever the file's size,
-and pages are read from disk only as queries touch them. Files are written once and
-never changed.
+The header names each array with its dtype, offset, length and CRC-32, and for an array
+over `BLOCK_BYTES` a CRC-32 of each block of it; every array starts on a 64-byte
+boundary. Opening a file maps it and reads the header: the arrays are views of the
+mapping, so opening costs the same whatever the file's size, and pages are read from
+disk only as queries touch them. Files are written once and never changed.
 
+Nothing is used before it is checked: small arrays when the file is opened, a large
+one block by block as reads first reach each block (`whole`, `range`, `take`, `raw`).
 A file whose header, extents or checksums do not add up raises `DamagedFile`, naming
-the file: the caller reports the index as damaged, never answers from it.
+the file and what failed: the caller reports the index as damaged and never answers
+from it.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ import numpy as np
 
 MAGIC = b"SKARRAY1"
 ALIGN = 64
-# Arrays up to this size are checked against their CRC when the file is opened; larger
-# ones when `verify` is asked (`searchkit check`), so opening stays cheap.
-CHECK_ON_OPEN_BYTES = 1 << 20
+BLOCK_BYTES = 1 << 18  # large arrays are checked in blocks of this size, as they are read
+CHECK_ON_OPEN_BYTES = BLOCK_BYTES  # arrays up to this size are checked when opened
+_PREFIX = len(MAGIC) + 16
 
 
 class DamagedFile(Exception):
@@ -40,6 +43,12 @@ class DamagedFile(Exception):
         super().__init__(f"{Path(path).name}: {reason}")
         self.path = Path(path)
         self.reason = reason
+
+
+def _block_crcs(raw: memoryview) -> list[int] | None:
+    if len(raw) <= BLOCK_BYTES:
+        return None
+    return [zlib.crc32(raw[i:i + BLOCK_BYTES]) for i in range(0, len(raw), BLOCK_BYTES)]
 
 
 def write_arrays(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, object] | None = None) -> int:
@@ -53,13 +62,13 @@ def write_arrays(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str
             raise ValueError(f"array {name!r} is not one-dimensional")
         offset = _aligned(offset)
         raw = data.data.cast("B")
-        entries[name] = [data.dtype.str, offset, int(data.shape[0]), zlib.crc32(raw)]
+        entries[name] = [data.dtype.str, offset, int(data.shape[0]), zlib.crc32(raw), _block_crcs(raw)]
         contiguous[name] = data
         offset += data.nbytes
     header = json.dumps({"arrays": entries, "meta": dict(meta or {})}, separators=(",", ":")).encode()
-    start = _aligned(len(MAGIC) + 8 + len(header))
+    start = _aligned(_PREFIX + len(header))
     with open(path, "wb") as fh:
-        fh.write(MAGIC + len(header).to_bytes(8, "little") + header)
+        fh.write(MAGIC + len(header).to_bytes(8, "little") + zlib.crc32(header).to_bytes(8, "little") + header)
         fh.write(b"\0" * (start - fh.tell()))
         for name, data in contiguous.items():
             position = start + entries[name][1]
@@ -74,8 +83,25 @@ def _aligned(offset: int) -> int:
     return -(-offset // ALIGN) * ALIGN
 
 
+class _Entry:
+    """One array of a file: where it is, and which of its blocks have been checked."""
+
+    __slots__ = ("blocks", "checked", "count", "crc", "dtype", "offset")
+
+    def __init__(self, dtype: str, offset: int, count: int, crc: int, blocks: list[int] | None) -> None:
+        self.dtype = np.dtype(dtype)
+        self.offset, self.count, self.crc = int(offset), int(count), int(crc)
+        self.blocks = blocks
+        self.checked = np.zeros(len(blocks) if blocks else 1, dtype=bool)
+
+    @property
+    def nbytes(self) -> int:
+        return self.count * self.dtype.itemsize
+
+
 class ArrayFile(Mapping[str, np.ndarray]):
-    """A file written by `write_arrays`, mapped read-only; arrays by name."""
+    """A file written by `write_arrays`, mapped read-only; arrays by name, checked
+    before use (`arrays[name]` checks the whole array the first time)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -87,36 +113,91 @@ class ArrayFile(Mapping[str, np.ndarray]):
             raise
         except (OSError, ValueError) as exc:
             raise DamagedFile(self.path, f"cannot be mapped ({exc})") from None
-        if mapped is None or size < len(MAGIC) + 8 or mapped[: len(MAGIC)] != MAGIC:
+        if mapped is None or size < _PREFIX or mapped[: len(MAGIC)] != MAGIC:
             raise DamagedFile(self.path, "not a searchkit index file (bad magic)")
         self._map: mmap.mmap = mapped
-        length = int.from_bytes(self._map[len(MAGIC): len(MAGIC) + 8], "little")
-        if length > size:
+        length = int.from_bytes(mapped[len(MAGIC): len(MAGIC) + 8], "little")
+        crc = int.from_bytes(mapped[len(MAGIC) + 8: _PREFIX], "little")
+        if length > size - _PREFIX:
             raise DamagedFile(self.path, "header runs past the end of the file")
+        header = mapped[_PREFIX: _PREFIX + length]
+        if zlib.crc32(header) != crc:
+            raise DamagedFile(self.path, "its header fails its checksum")
         try:
-            header = json.loads(self._map[len(MAGIC) + 8: len(MAGIC) + 8 + length])
-            self._entries: dict[str, tuple[np.dtype, int, int, int]] = {
-                name: (np.dtype(dtype), int(offset), int(count), int(crc))
-                for name, (dtype, offset, count, crc) in header["arrays"].items()
-            }
-            self.meta: dict = header["meta"]
+            parsed = json.loads(header)
+            self._entries = {name: _Entry(*fields) for name, fields in parsed["arrays"].items()}
+            self.meta: dict = parsed["meta"]
         except (ValueError, KeyError, TypeError) as exc:
             raise DamagedFile(self.path, f"unreadable header ({exc})") from None
-        self._start = _aligned(len(MAGIC) + 8 + length)
+        self._start = _aligned(_PREFIX + length)
         self._views: dict[str, np.ndarray] = {}
-        for name, (dtype, offset, count, _) in self._entries.items():
-            if offset < 0 or count < 0 or self._start + offset + count * dtype.itemsize > size:
+        for name, entry in self._entries.items():
+            if entry.offset < 0 or entry.count < 0 or self._start + entry.offset + entry.nbytes > size:
                 raise DamagedFile(self.path, f"array {name!r} runs past the end of the file")
-            if count * dtype.itemsize <= CHECK_ON_OPEN_BYTES:
-                self._check(name)
+            if entry.blocks is not None and len(entry.blocks) != -(-entry.nbytes // BLOCK_BYTES):
+                raise DamagedFile(self.path, f"array {name!r} has the wrong number of block checksums")
+            if entry.nbytes <= CHECK_ON_OPEN_BYTES:
+                self._check(name, 0, entry.nbytes)
+
+    # Checked access ----------------------------------------------------------------
 
     def __getitem__(self, name: str) -> np.ndarray:
+        """The whole array, checked (the first time) end to end."""
+        entry = self._entries[name]
+        if not entry.checked.all():
+            self._check(name, 0, entry.nbytes)
+        return self._view(name)
+
+    def range(self, name: str, start: int, stop: int) -> np.ndarray:
+        """array[start:stop], the blocks it lies in checked first."""
+        entry = self._entries[name]
+        if stop > start:
+            self._check(name, start * entry.dtype.itemsize, stop * entry.dtype.itemsize)
+        return self._view(name)[start:stop]
+
+    def raw(self, name: str, start: int, end: int) -> bytes:
+        """Bytes start:end of a uint8 array, checked, straight from the mapping."""
+        entry = self._entries[name]
+        if end > start:
+            self._check(name, start, end)
+        base = self._start + entry.offset
+        return self._map[base + start: base + end]
+
+    def count(self, name: str) -> int:
+        """How many elements an array holds (nothing is read or checked)."""
+        return self._entries[name].count
+
+    def _view(self, name: str) -> np.ndarray:
         view = self._views.get(name)
         if view is None:
-            dtype, offset, count, _ = self._entries[name]
-            view = np.frombuffer(self._map, dtype=dtype, count=count, offset=self._start + offset)
+            entry = self._entries[name]
+            view = np.frombuffer(self._map, dtype=entry.dtype, count=entry.count, offset=self._start + entry.offset)
             self._views[name] = view
         return view
+
+    def _check(self, name: str, lo: int, hi: int) -> None:
+        """Check the bytes lo:hi of an array (and the rest of their blocks) once."""
+        entry = self._entries[name]
+        base = self._start + entry.offset
+        if entry.blocks is None:
+            if not entry.checked[0]:
+                if zlib.crc32(self._map[base: base + entry.nbytes]) != entry.crc:
+                    raise DamagedFile(self.path, f"array {name!r} fails its checksum")
+                entry.checked[0] = True
+            return
+        first, last = lo // BLOCK_BYTES, (max(hi, lo + 1) - 1) // BLOCK_BYTES
+        if entry.checked[first:last + 1].all():
+            return
+        for block in range(first, min(last + 1, len(entry.blocks))):
+            if entry.checked[block]:
+                continue
+            a = base + block * BLOCK_BYTES
+            b = min(a + BLOCK_BYTES, base + entry.nbytes)
+            if zlib.crc32(self._map[a:b]) != entry.blocks[block]:
+                raise DamagedFile(self.path, f"array {name!r} fails its checksum (block {block})")
+            entry.checked[block] = True
+
+    # The rest of the Mapping ---------------------------------------------------------
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
@@ -124,21 +205,12 @@ class ArrayFile(Mapping[str, np.ndarray]):
     def __len__(self) -> int:
         return len(self._entries)
 
-    def raw(self, name: str, start: int, end: int) -> bytes:
-        """Bytes start:end of a uint8 array, straight from the mapping (no NumPy object)."""
-        _, offset, _, _ = self._entries[name]
-        base = self._start + offset
-        return self._map[base + start: base + end]
-
-    def _check(self, name: str) -> None:
-        _, _, _, crc = self._entries[name]
-        if zlib.crc32(self[name].data.cast("B")) != crc:
-            raise DamagedFile(self.path, f"array {name!r} fails its checksum")
-
     def verify(self) -> None:
-        """Check every array against its CRC (reads the whole file)."""
-        for name in self._entries:
-            self._check(name)
+        """Check every array end to end (reads the whole file)."""
+        for name, entry in self._entries.items():
+            self._check(name, 0, entry.nbytes)
+            if entry.blocks is not None and zlib.crc32(self._view(name).data.cast("B")) != entry.crc:
+                raise DamagedFile(self.path, f"array {name!r} fails its checksum")
 
     def nbytes(self) -> int:
         return len(self._map)

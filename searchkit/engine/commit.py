@@ -5,8 +5,9 @@ finds it), never changed after:
 
     dup            documents (numbered across segments) that repeat an earlier live
                    document's story: left out of every answer
-    manifest.*     every archive file the index has read, with its signature, so an
-                   incremental reindex knows what changed (files that gave no article too)
+    manifest.*     every archive file the index has read, with its signature and a hash
+                   of its content, so an incremental reindex knows what changed (files
+                   that gave no article too)
     spell.*        the dictionary of words as written, with document frequencies, and
                    its look-up structure for did-you-mean, fuzzy and wildcard words
 
@@ -16,14 +17,17 @@ segment; a word's frequency sums over them), which is why it lives with the comm
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from .arrays import ArrayFile, StringTable, pack_strings, write_arrays
+from .arrays import ArrayFile, DamagedFile, StringTable, pack_strings, write_arrays
+from .codec import ArraySegment
 from .spelling import SpellingIndex
 
 SPELL_PREFIX = "spell."
@@ -65,37 +69,66 @@ def dictionary_words(frequencies: Mapping[str, int]) -> tuple[list[str], np.ndar
     return words, np.array([frequencies[w] for w in words], dtype=np.uint32)
 
 
-def write_commit(folder: Path, generation: int, *, dup: np.ndarray, manifest: Mapping[str, str],
-                 words: Counter[str] | Mapping[str, int], meta: Mapping[str, object]) -> Path:
+def segment_records(segments: Sequence[ArraySegment]) -> list[list[object]]:
+    """What the commit file says of each segment the TOC lists: id, documents, deleted
+    documents and a checksum of them. The TOC is Whoosh's pickle with no checksum of
+    its own: a view and a writer compare it with this before trusting it."""
+    return [[s.segment_id(), s.doc_count_all(), s.deleted_count(), zlib.crc32(s.deleted().tobytes())]
+            for s in segments]
+
+
+def check_segments(folder: Path, generation: int, commit: CommitData, segments: Sequence[ArraySegment]) -> None:
+    if commit.meta.get("segments") != segment_records(segments):
+        raise DamagedFile(folder / f"_MAIN_{generation}.toc", "its segment list differs from the commit file's")
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What the index knows of one archive file it has read."""
+
+    signature: str  # size, times and inode (see indexer.file_signature)
+    content: str  # a hash of its bytes, for `reindex --verify`
+
+
+def write_commit(folder: Path, generation: int, *, dup: np.ndarray, manifest: Mapping[str, FileRecord],
+                 words: Counter[str] | Mapping[str, int], segments: Sequence[ArraySegment],
+                 meta: Mapping[str, object]) -> Path:
     paths = sorted(manifest)
     arrays: dict[str, np.ndarray] = {"dup": np.asarray(dup, dtype=np.int32)}
     arrays["manifest.path.blob"], arrays["manifest.path.off"] = pack_strings(paths)
-    arrays["manifest.sig.blob"], arrays["manifest.sig.off"] = pack_strings([manifest[p] for p in paths])
+    arrays["manifest.sig.blob"], arrays["manifest.sig.off"] = pack_strings([manifest[p].signature for p in paths])
+    arrays["manifest.hash.blob"], arrays["manifest.hash.off"] = pack_strings([manifest[p].content for p in paths])
     vocabulary, frequencies = dictionary_words(words)
     for name, array in SpellingIndex.build(vocabulary, frequencies).items():
         arrays[SPELL_PREFIX + name] = array
     path = commit_path(folder, generation)
-    write_arrays(path, arrays, {"generation": generation, **meta})
+    write_arrays(path, arrays, {"generation": generation, "segments": segment_records(segments), **meta})
     return path
 
 
-@dataclass(frozen=True)
 class CommitData:
-    file: ArrayFile
-    dup: np.ndarray
-    spelling: SpellingIndex
+    """A commit file, opened."""
+
+    def __init__(self, file: ArrayFile) -> None:
+        self.file = file
+        self.dup = file["dup"]
 
     @property
     def meta(self) -> dict:
         return self.file.meta
 
-    def manifest(self) -> dict[str, str]:
+    @cached_property
+    def spelling(self) -> SpellingIndex:
+        """The word dictionary (opened, and its arrays checked, when first wanted)."""
+        return SpellingIndex({name[len(SPELL_PREFIX):]: self.file[name]
+                              for name in self.file if name.startswith(SPELL_PREFIX)})
+
+    def manifest(self) -> dict[str, FileRecord]:
         paths = StringTable(self.file, "manifest.path").all()
         signatures = StringTable(self.file, "manifest.sig").all()
-        return dict(zip(paths, signatures))
+        contents = StringTable(self.file, "manifest.hash").all()
+        return {p: FileRecord(s, c) for p, s, c in zip(paths, signatures, contents)}
 
 
 def read_commit(folder: Path, generation: int) -> CommitData:
-    file = ArrayFile(commit_path(folder, generation))
-    spell = {name[len(SPELL_PREFIX):]: file[name] for name in file if name.startswith(SPELL_PREFIX)}
-    return CommitData(file, file["dup"], SpellingIndex(spell))
+    return CommitData(ArrayFile(commit_path(folder, generation)))

@@ -21,7 +21,7 @@ from . import store, whoosh_compat
 from .arrays import DamagedFile
 from .schema import build_schema
 from .view import is_current_format
-from .writer import PARALLEL_BYTES, RETRY, ChunkResult, FileToRead, Writer
+from .writer import PARALLEL_BYTES, RETRY, ChunkResult, FileToRead, Writer, content_hash
 
 ProgressCallback = Callable[[ReindexProgress], None]
 ProblemCallback = Callable[[ReadProblem], None]
@@ -59,8 +59,12 @@ def reindex(
     progress: ProgressCallback | None = None,
     on_problem: ProblemCallback | None = None,
     wait_seconds: float = 10.0,
+    verify: bool = False,
 ) -> ReindexSummary:
-    """Bring the index at `index_dir` up to date with the files under `archive`."""
+    """Bring the index at `index_dir` up to date with the files under `archive`.
+
+    `verify`: compare every unchanged-looking file's content with the hash kept of it.
+    """
     if not archive.is_dir():
         state = "is not a folder" if archive.exists() else "does not exist"
         raise UserError(f"archive folder {archive} {state} (set --archive or SEARCHKIT_ARCHIVE)")
@@ -74,7 +78,7 @@ def reindex(
         if full or live is None:
             summary = _build_generation(archive, index_dir, progress, on_problem)
         else:
-            summary = _update_generation(archive, live, progress, on_problem)
+            summary = _update_generation(archive, live, progress, on_problem, verify)
         store.remove_stale_generations(index_dir, keep=store.current_generation(index_dir))
     summary.seconds = time.perf_counter() - started
     return summary
@@ -104,14 +108,23 @@ def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback
         store.write_meta(gen, archive=str(archive.resolve()))
         store.switch_to(index_dir, gen)
     except BaseException:
-        # Interrupted or failed: the old generation stays live; drop the partial one.
-        shutil.rmtree(gen, ignore_errors=True)
+        # Interrupted or failed: the old generation stays live; drop the partial one
+        # (unless the switch to it happened just before the interruption).
+        if _pointed_at(index_dir) != gen:
+            shutil.rmtree(gen, ignore_errors=True)
         raise
     return summary
 
 
+def _pointed_at(index_dir: Path) -> Path | None:
+    try:
+        return store.current_generation(index_dir)
+    except IndexDamagedError:
+        return None
+
+
 def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | None,
-                       on_problem: ProblemCallback | None) -> ReindexSummary:
+                       on_problem: ProblemCallback | None, verify: bool) -> ReindexSummary:
     built_from = store.read_meta(gen).get("archive")
     if built_from and Path(built_from) != archive.resolve():
         # Indexing another archive incrementally would delete every article of the
@@ -125,9 +138,12 @@ def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | No
         before = writer.manifest
         found = _scan(archive, progress)
         new = [rel for rel in found if rel not in before]
-        changed = [rel for rel in found if rel in before and before[rel] != found[rel].signature]
+        changed = [rel for rel in found if rel in before and before[rel].signature != found[rel].signature]
+        if verify:  # contents too: a file rewritten with its times and size kept is found
+            changed += [rel for rel in found if rel in before and rel not in changed
+                        and before[rel].content != content_hash(Path(found[rel].path))]
         # Files that could not be read whole last time are read again even unchanged.
-        retried = {rel for rel in changed if before[rel] == RETRY + found[rel].signature}
+        retried = {rel for rel in changed if before[rel].signature == RETRY + found[rel].signature}
         removed = {rel for rel in before if rel not in found}
         summary = ReindexSummary(new=len(new), changed=len(changed) - len(retried), removed=len(removed),
                                  unchanged=len(found) - len(new) - len(changed), retried=len(retried))

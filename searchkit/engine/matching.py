@@ -13,12 +13,13 @@ document it matched, and the words each expansion reached.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from functools import reduce
 
 import numpy as np
 
-from ..errors import QueryError
+from ..errors import QueryError, QueryTimeout
 from .analysis import is_stop_word, stem
 from .querying import (
     All,
@@ -93,14 +94,22 @@ def meeting(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> tuple[n
 class Matcher:
     """Evaluates plans over one view; keeps what scoring needs (see module docstring)."""
 
-    def __init__(self, view: IndexView) -> None:
+    def __init__(self, view: IndexView, deadline: float | None = None) -> None:
         self.view = view
+        self.deadline = deadline  # time.monotonic() past which the search is stopped
         self.phrase_freqs: dict[tuple[Phrase, str], tuple[np.ndarray, np.ndarray]] = {}
         self.expanded: dict[Expansion, tuple[Word, ...]] = {}
         self._word_docs: dict[Word, np.ndarray] = {}
 
+    def check_time(self) -> None:
+        """Stop a search past its budget (checked between steps, so a step runs whole)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise QueryTimeout("the query took too long and was stopped: make it narrower "
+                               "(fewer wildcards, fuzzy words or very common words)")
+
     def docs(self, node: Node) -> np.ndarray:
         """The documents `node` matches, ascending (deleted and duplicates included)."""
+        self.check_time()
         if isinstance(node, Word):
             return self.word_docs(node)
         if isinstance(node, FacetValue):

@@ -139,6 +139,7 @@ class Scorer:
         total = np.zeros(len(docs), dtype=np.float64)
         held = np.zeros(len(docs), dtype=np.int64)
         for leaf in leaves:
+            self.matcher.check_time()
             at, score = self.bm25f(leaf, docs, norms)
             total[at] += score  # `at` holds each document once
             held[at] += 1

@@ -379,7 +379,7 @@ class SegmentArrays:
             self.files = StringTable(self.file, "file.path")
             self.words = StringTable(self.file, "words")
             for name in ("doc.date", "doc.month", "doc.dedup", "doc.file", "doc.idhash"):
-                if len(self.file[name]) != self.doc_count:
+                if self.file.count(name) != self.doc_count:
                     raise DamagedFile(self.path, f"{name} has the wrong length")
         except KeyError as exc:
             raise DamagedFile(self.path, f"array {exc} is missing") from None
@@ -396,20 +396,20 @@ class SegmentArrays:
         """(documents, occurrences) of one term, documents ascending."""
         off = self.file[f"{fieldname}.post.off"]
         a, b = int(off[term_id]), int(off[term_id + 1])
-        return self.file[f"{fieldname}.post.doc"][a:b], self.file[f"{fieldname}.post.tf"][a:b]
+        return self.file.range(f"{fieldname}.post.doc", a, b), self.file.range(f"{fieldname}.post.tf", a, b)
 
     def positions(self, fieldname: str, term_id: int) -> np.ndarray:
         """Every position of one term, posting after posting."""
         base = self.file[f"{fieldname}.pos.base"]
-        return self.file[f"{fieldname}.pos"][int(base[term_id]): int(base[term_id + 1])]
+        return self.file.range(f"{fieldname}.pos", int(base[term_id]), int(base[term_id + 1]))
 
     def facet_postings(self, facet: str, value_id: int) -> np.ndarray:
         off = self.file[f"facet.{facet}.post.off"]
-        return self.file[f"facet.{facet}.post.doc"][int(off[value_id]): int(off[value_id + 1])]
+        return self.file.range(f"facet.{facet}.post.doc", int(off[value_id]), int(off[value_id + 1]))
 
     def checkpoints(self, fieldname: str, doc: int) -> np.ndarray:
         off = self.file[f"{fieldname}.chk.off"]
-        return self.file[f"{fieldname}.chk"][int(off[doc]): int(off[doc + 1])]
+        return self.file.range(f"{fieldname}.chk", int(off[doc]), int(off[doc + 1]))
 
     # Stored articles ------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -56,13 +57,14 @@ def current_generation(index_dir: Path) -> Path | None:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise IndexDamagedError(
-            f"cannot read {index_dir / CURRENT} ({exc}); run `searchkit reindex --full`"
+            f"the index at {index_dir} is damaged ({CURRENT} cannot be read: {exc}); "
+            "run `searchkit reindex --full` to rebuild it"
         ) from None
     gen = index_dir / name
-    if not name.startswith(GEN_PREFIX) or not gen.is_dir():
+    if not _GEN_NAME.fullmatch(name) or not gen.is_dir():
         raise IndexDamagedError(
-            f"the index at {index_dir} points to a missing generation {name!r}; "
-            "run `searchkit reindex --full`"
+            f"the index at {index_dir} is damaged ({CURRENT} names a missing generation {name!r}); "
+            "run `searchkit reindex --full` to rebuild it"
         )
     return gen
 
@@ -270,16 +272,40 @@ def remove_stale_generations(index_dir: Path, keep: Path | None) -> None:
 
 
 def read_meta(gen: Path) -> dict:
+    """A generation's metadata (the archive it was built from, when it was updated),
+    {} if there is none yet. Its checksum is checked: a flipped byte in the archive's
+    path would otherwise send every hit's path astray."""
     try:
-        return json.loads((gen / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        meta = json.loads((gen / META).read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError) as exc:
+        raise _damaged_meta(gen, str(exc)) from None
+    if not isinstance(meta, dict):
+        raise _damaged_meta(gen, "not a JSON object")
+    crc = meta.pop("crc", None)
+    if crc is not None and crc != _meta_crc(meta):  # files from before the checksum have none
+        raise _damaged_meta(gen, "fails its checksum")
+    return meta
+
+
+def _meta_crc(meta: dict) -> int:
+    return zlib.crc32(json.dumps(meta, sort_keys=True).encode("utf-8"))
+
+
+def _damaged_meta(gen: Path, reason: str) -> IndexDamagedError:
+    return IndexDamagedError(f"the index at {gen.parent} is damaged ({gen.name}/{META} {reason}); "
+                             "run `searchkit reindex --full` to rebuild it")
 
 
 def write_meta(gen: Path, **values: object) -> None:
-    meta = read_meta(gen)
+    try:
+        meta = read_meta(gen)
+    except IndexDamagedError:
+        meta = {}  # rewritten whole below
     meta.update(values)
     meta["updated"] = _now()
+    meta["crc"] = _meta_crc(meta)
     _write_atomically(gen / META, json.dumps(meta, indent=2))
 
 

@@ -28,7 +28,7 @@ from typing import TypeVar, cast
 import numpy as np
 
 from .codec import ArraySegment
-from .commit import read_commit
+from .commit import check_segments, read_commit
 from .fields import FACET_BY_NAME, TEXT_FIELD_NAMES
 from .schema import build_schema
 from .segment import SegmentArrays, StoredFields, from_micros, offsets_of, record_to_fields, runs
@@ -98,6 +98,7 @@ class IndexView:
         self.bases = offsets_of(np.array([s.doc_count for s in self.segments], dtype=np.int64))
         self.doc_count = int(self.bases[-1])
         self.commit = read_commit(self.folder, self.generation)
+        check_segments(self.folder, self.generation, self.commit, records)
         live = np.ones(self.doc_count, dtype=bool)
         for record, base in zip(records, self.bases.tolist()):
             live[record.deleted().astype(np.int64) + base] = False

@@ -85,6 +85,12 @@ def read_toc(folder: Path, schema: Schema, generation: int | None = None) -> tup
     except Exception as exc:  # garbage in a TOC raises almost anything (pickle, struct, index...)
         raise TocError(f"{folder.name}/_{INDEX_NAME}_{generation if generation is not None else 'latest'}.toc: "
                        f"{type(exc).__name__}: {exc}") from None
+    try:  # a damaged pickle can unpickle into segment records that lack what they need
+        for segment in toc.segments:
+            segment.segment_id(), segment.doc_count_all(), segment.deleted_count()
+    except Exception as exc:
+        raise TocError(f"{folder.name}/_{INDEX_NAME}_{toc.generation}.toc: a segment record is damaged "
+                       f"({type(exc).__name__}: {exc})") from None
     return toc.generation, list(toc.segments)
 
 

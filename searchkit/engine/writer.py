@@ -11,10 +11,12 @@ Until that rename, readers see the previous commit, whole.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import multiprocessing
 import os
 import secrets
 import signal
+import stat
 import sys
 import threading
 from collections import Counter
@@ -31,7 +33,7 @@ from ..errors import IndexBusyError
 from ..models import Article, ReadProblem
 from . import whoosh_compat
 from .codec import ArraySegment
-from .commit import CommitData, duplicates, is_commit_file, read_commit, write_commit
+from .commit import CommitData, FileRecord, check_segments, duplicates, is_commit_file, read_commit, write_commit
 from .segment import SegmentArrays, SegmentBuilder, merge
 
 BATCH_ARTICLES = 1000  # analysed together: big enough for NumPy, small enough for memory
@@ -61,9 +63,24 @@ class FileToRead:
 @dataclass
 class ChunkResult:
     segment: ArraySegment | None  # None when the chunk gave no article
-    files: dict[str, str]  # rel → signature of every file read
+    files: dict[str, FileRecord]  # every file read
     articles: int = 0
     problems: list[ReadProblem] = field(default_factory=list)
+
+
+def content_hash(path: Path) -> str:
+    """A hash of a file's bytes ("" if it cannot be read, or is no regular file: reading
+    a pipe would wait forever): what `reindex --verify` compares."""
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return ""
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def new_segment(doc_count: int) -> ArraySegment:
@@ -90,7 +107,8 @@ def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
                 skipped = skipped or item.skipped
         # A file that could not be read whole is read again by the next reindex (and
         # its problems named again) until it is mended: its signature never matches.
-        result.files[f.rel] = f"{RETRY}{f.signature}" if skipped else f.signature
+        signature = f"{RETRY}{f.signature}" if skipped else f.signature
+        result.files[f.rel] = FileRecord(signature, content_hash(Path(f.path)))
     builder.add(batch)
     result.articles = builder.doc_count
     if builder.doc_count:
@@ -129,12 +147,16 @@ class Writer:
         try:
             self.generation, segments = whoosh_compat.read_toc(self.folder, schema)
             self.segments: list[ArraySegment] = list(segments)
-            # Every live file is opened (headers and small arrays checked) before
-            # anything is written: a damaged index is never updated as if it were whole.
+            # Every live file is checked end to end before anything is written: a
+            # damaged index is never updated (nor reported updated) as if it were whole.
             for record in self.segments:
-                SegmentArrays(self.folder / record.file_name())
+                SegmentArrays(self.folder / record.file_name()).file.verify()
             previous = self._previous_commit()
-            self.manifest: dict[str, str] = previous.manifest() if previous else {}
+            if previous is not None:
+                previous.file.verify()
+            if previous is not None:
+                check_segments(self.folder, self.generation, previous, self.segments)
+            self.manifest: dict[str, FileRecord] = previous.manifest() if previous else {}
             # What a killed writer left (segments and commit files no TOC names, a
             # half-written TOC) goes now: this writer holds the lock, no other runs.
             self._remove_stale(self.generation)
@@ -195,7 +217,7 @@ class Writer:
         generation = self.generation + 1
         self._written.append(write_commit(
             self.folder, generation, dup=dup, manifest=self.manifest,
-            words=_word_frequencies(opened), meta=meta or {},
+            words=_word_frequencies(opened), segments=self.segments, meta=meta or {},
         ))
         whoosh_compat.write_toc(self.folder, self.schema, self.segments, generation)
         self._written.clear()  # live now: never removed by cancel
@@ -243,9 +265,13 @@ class Writer:
             path.unlink(missing_ok=True)
 
     def cancel(self) -> None:
-        """Forget everything written since opening; the live commit is untouched."""
-        for path in self._written:
-            path.unlink(missing_ok=True)
+        """Forget everything written since opening; the live commit is untouched.
+
+        If the commit landed before the interruption (its TOC renamed into place), what
+        it wrote is live and stays."""
+        if whoosh_compat.latest_generation(self.folder) <= self.generation:
+            for path in self._written:
+                path.unlink(missing_ok=True)
         self._written.clear()
         self._release()
 

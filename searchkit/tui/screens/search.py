@@ -296,6 +296,10 @@ class SearchScreen(Screen):
         except UserError as exc:
             self.post_message(ReindexFinished(None, str(exc)))
             return
+        except OSError as exc:  # the disk is full, the folder read-only: said, and the index is as it was
+            where = f" ({exc.filename})" if exc.filename else ""
+            self.post_message(ReindexFinished(None, f"reindex failed: {exc.strerror or exc}{where}"))
+            return
         self.post_message(ReindexFinished(summary))
 
     def on_reindex_progressed(self, message: ReindexProgressed) -> None:
