@@ -86,7 +86,7 @@ def check_segments(folder: Path, generation: int, commit: CommitData, segments: 
 class FileRecord:
     """What the index knows of one archive file it has read."""
 
-    signature: str  # size, times and inode (see indexer.file_signature)
+    signature: str  # size, times and inode (see indexer.signature_of)
     content: str  # a hash of its bytes, for `reindex --verify`
 
 

@@ -27,27 +27,23 @@ ProgressCallback = Callable[[ReindexProgress], None]
 ProblemCallback = Callable[[ReadProblem], None]
 
 
-def file_signature(path: Path) -> str:
+def signature_of(st: os.stat_result) -> str:
     """What tells a changed file from an unchanged one. The change time and inode are
     in it because `cp -p`, `rsync -a` or a re-extracted tarball keep size and
-    modification time; an unreadable file gets an empty signature (read again, so its
-    reader names the problem)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return ""
+    modification time."""
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ctime_ns}:{st.st_ino}"
 
 
 def scan_archive(archive: Path) -> dict[str, FileToRead]:
     """{relative path: file} for every archive file of a known format."""
     found: dict[str, FileToRead] = {}
-    for path, rel in readers.find_files(archive):
+    for path, rel in readers.walk_files(archive):
         try:
-            size = path.stat().st_size
-        except OSError:
-            size = 0
-        found[rel] = FileToRead(rel, str(path), file_signature(path), size)
+            st = os.stat(path)
+        except OSError:  # read anyway (an empty signature never matches): its reader names the problem
+            found[rel] = FileToRead(rel, path, "", 0)
+            continue
+        found[rel] = FileToRead(rel, path, signature_of(st), st.st_size)
     return found
 
 
