@@ -45,6 +45,10 @@ class DamagedFile(Exception):
         self.reason = reason
 
 
+class FormatMismatch(DamagedFile):
+    """An index file written whole, by a searchkit that lays its files out differently."""
+
+
 def _block_crcs(raw: memoryview) -> list[int] | None:
     if len(raw) <= BLOCK_BYTES:
         return None

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .arrays import ArrayFile, DamagedFile, StringTable, pack_strings, write_arrays
+from .arrays import ArrayFile, DamagedFile, FormatMismatch, StringTable, pack_strings, write_arrays
 from .codec import ArraySegment
 from .spelling import SpellingIndex
 
@@ -120,8 +120,11 @@ class CommitData:
     @cached_property
     def spelling(self) -> SpellingIndex:
         """The word dictionary (opened, and its arrays checked, when first wanted)."""
-        return SpellingIndex({name[len(SPELL_PREFIX):]: self.file[name]
-                              for name in self.file if name.startswith(SPELL_PREFIX)})
+        try:
+            return SpellingIndex({name[len(SPELL_PREFIX):]: self.file[name]
+                                  for name in self.file if name.startswith(SPELL_PREFIX)})
+        except ValueError as exc:  # arrays of another layout: written by another version
+            raise FormatMismatch(self.file.path, str(exc)) from None
 
     def manifest(self) -> dict[str, FileRecord]:
         paths = StringTable(self.file, "manifest.path").all()

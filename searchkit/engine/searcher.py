@@ -32,7 +32,7 @@ from ..errors import IndexDamagedError, QueryError, UserError
 from ..models import Article, FacetCount, Hit, IndexStats, MatchMode, SearchRequest, SearchResponse, Span
 from . import snippets, store, whoosh_compat
 from .analysis import terms_of
-from .arrays import DamagedFile
+from .arrays import DamagedFile, FormatMismatch
 from .facets import facet_counts
 from .fields import FACETS, TEXT_FIELD_NAMES, keyword
 from .matching import Matcher, intersect
@@ -74,6 +74,9 @@ def _reads_index(method: Callable[Concatenate[Searcher, P], T]) -> Callable[Conc
     def wrapper(self: Searcher, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(self, *args, **kwargs)
+        except FormatMismatch:
+            raise UserError(f"the index at {self.index_dir} was built by another version of searchkit: "
+                            "run `searchkit reindex --full` to rebuild it") from None
         except DamagedFile as exc:
             raise _damaged(self.index_dir, exc) from None
 
@@ -109,7 +112,7 @@ class Searcher:
             try:
                 return IndexView(gen)
             except OldFormatError:
-                raise UserError(f"the index at {self.index_dir} was built by an older searchkit: "
+                raise UserError(f"the index at {self.index_dir} was built by another version of searchkit: "
                                 "run `searchkit reindex --full` to rebuild it") from None
             except (DamagedFile, whoosh_compat.EmptyIndexError, whoosh_compat.TocError, OSError) as exc:
                 # A commit or a --full rebuild may have replaced files as they were

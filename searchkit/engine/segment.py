@@ -47,7 +47,7 @@ import numpy as np
 
 from ..models import Article
 from .analysis import BatchAnalyzer
-from .arrays import ArrayFile, DamagedFile, StringTable, pack_strings, write_arrays
+from .arrays import ArrayFile, DamagedFile, FormatMismatch, StringTable, pack_strings, write_arrays
 from .fields import FACETS, TEXT_FIELD_NAMES, TEXT_FIELDS, display, keyword
 from .whoosh_compat import length_codes
 
@@ -372,7 +372,7 @@ class SegmentArrays:
         try:
             self.doc_count = int(self.file.meta["docs"])
             if int(self.file.meta.get("format", 0)) != FORMAT_VERSION:
-                raise DamagedFile(self.path, "written by another version of searchkit")
+                raise FormatMismatch(self.path, "written by another version of searchkit")
             self.terms = {name: StringTable(self.file, f"{name}.terms") for name in TEXT_FIELD_NAMES}
             self.facet_values = {f.name: StringTable(self.file, f"facet.{f.name}.values") for f in FACETS}
             self.facet_shown = {f.name: StringTable(self.file, f"facet.{f.name}.shown") for f in FACETS}

@@ -27,11 +27,12 @@ from typing import TypeVar, cast
 
 import numpy as np
 
+from .arrays import ArrayFile, DamagedFile, FormatMismatch
 from .codec import ArraySegment
 from .commit import check_segments, read_commit
 from .fields import FACET_BY_NAME, TEXT_FIELD_NAMES
 from .schema import build_schema
-from .segment import SegmentArrays, StoredFields, from_micros, offsets_of, record_to_fields, runs
+from .segment import FORMAT_VERSION, SegmentArrays, StoredFields, from_micros, offsets_of, record_to_fields, runs
 from .spelling import SpellingIndex
 from .whoosh_compat import LENGTH_STEPS, EmptyIndexError, TocError, read_toc
 
@@ -80,9 +81,11 @@ def is_current_format(folder: Path) -> bool:
     that cannot be read counts as current: its damage is reported where it is read)."""
     try:
         _, records = read_toc(folder, build_schema())
-    except (TocError, EmptyIndexError, OSError):
+        if not all(isinstance(r, ArraySegment) for r in records):
+            return False
+        return all(ArrayFile(folder / r.file_name()).meta.get("format") == FORMAT_VERSION for r in records)
+    except (DamagedFile, TocError, EmptyIndexError, OSError):
         return True
-    return all(isinstance(r, ArraySegment) for r in records)
 
 
 class IndexView:
@@ -94,7 +97,10 @@ class IndexView:
         if not all(isinstance(r, ArraySegment) for r in records):
             raise OldFormatError(f"the index at {self.folder.parent} was built by an older searchkit")
         self.records: list[ArraySegment] = records
-        self.segments = [SegmentArrays(self.folder / r.file_name()) for r in records]
+        try:
+            self.segments = [SegmentArrays(self.folder / r.file_name()) for r in records]
+        except FormatMismatch:
+            raise OldFormatError(f"the index at {self.folder.parent} was built by another searchkit") from None
         self.bases = offsets_of(np.array([s.doc_count for s in self.segments], dtype=np.int64))
         self.doc_count = int(self.bases[-1])
         self.commit = read_commit(self.folder, self.generation)

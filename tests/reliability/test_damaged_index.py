@@ -131,3 +131,22 @@ def test_corrupt_bytes_inside_a_segment_never_give_a_traceback(pristine, tmp_pat
                 outcomes["named the damage"] += "reindex --full" in result.stderr
         _assert_recovers(archive, index_dir)
     assert outcomes["named the damage"] > 0
+
+
+def test_an_index_of_another_version_is_named_as_such_and_rebuilt(pristine, tmp_path: Path) -> None:
+    """Files written whole by a searchkit of another layout: not "damaged", but "another
+    version"; a plain reindex rebuilds it whole."""
+    from searchkit.engine.arrays import ArrayFile, write_arrays
+
+    archive, clean = pristine
+    index_dir = tmp_path / "index"
+    shutil.copytree(clean, index_dir)
+    segment = _segment(index_dir)
+    old = ArrayFile(segment)
+    arrays = {name: old[name].copy() for name in old}
+    write_arrays(segment, arrays, {**old.meta, "format": 99})
+    result = _run(archive, index_dir, "query", "peacekeepers")
+    assert_one_line_error(result.stderr, result.exit_code, expect="another version of searchkit")
+    assert "damaged" not in result.stderr
+    assert _run(archive, index_dir, "reindex").exit_code == 0
+    assert json.loads(_run(archive, index_dir, "query", "--json").stdout)["total"] == ARTICLES
