@@ -112,6 +112,9 @@ def read_marker(index_dir: Path) -> dict | None:
     if not isinstance(data, dict) or data.get("format") != MARKER_FORMAT \
             or not isinstance(data.get("generations"), list):
         raise _damaged_marker(index_dir, "not a searchkit index marker")
+    crc = data.pop("crc", None)
+    if crc is not None and crc != _meta_crc(data):  # it lists what searchkit may delete
+        raise _damaged_marker(index_dir, "it fails its checksum")
     return data
 
 
@@ -197,6 +200,7 @@ def _write_marker(index_dir: Path, *, generations: list[str], archive: str | Non
         "archive": archive,
         "generations": generations,
     }
+    marker["crc"] = _meta_crc(marker)
     _write_atomically(index_dir / MARKER, json.dumps(marker, indent=2))
 
 
