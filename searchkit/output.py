@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # Rich is imported where text is drawn: `--json` never loads 
 from .models import Article, FacetCount, Hit, IndexCheck, IndexStats, ReindexSummary, SearchResponse, Span
 from .safe import printable
 
-JSON_FACETS = ("source", "place", "month")  # the --json contract (DESIGN.md)
+JSON_FACETS = ("source", "place", "month")  # the --json contract (README, "JSON output")
 MATCH_STYLE = "bold yellow"
 
 
