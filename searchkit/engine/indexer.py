@@ -106,17 +106,10 @@ def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback
     except BaseException:
         # Interrupted or failed: the old generation stays live; drop the partial one
         # (unless the switch to it happened just before the interruption).
-        if _pointed_at(index_dir) != gen:
+        if _live_generation(index_dir, full=True) != gen:
             shutil.rmtree(gen, ignore_errors=True)
         raise
     return summary
-
-
-def _pointed_at(index_dir: Path) -> Path | None:
-    try:
-        return store.current_generation(index_dir)
-    except IndexDamagedError:
-        return None
 
 
 def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | None,

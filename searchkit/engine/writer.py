@@ -154,7 +154,6 @@ class Writer:
             previous = self._previous_commit()
             if previous is not None:
                 previous.file.verify()
-            if previous is not None:
                 check_segments(self.folder, self.generation, previous, self.segments)
             self.manifest: dict[str, FileRecord] = previous.manifest() if previous else {}
             # What a killed writer left (segments and commit files no TOC names, a
