@@ -27,6 +27,7 @@ from .engine.ranking import DEFAULT, RankingParams
 from .engine.searcher import Searcher
 from .errors import IndexMissingError
 from .models import (
+    ArchiveSettings,
     Article,
     IndexCheck,
     IndexStats,
@@ -45,10 +46,11 @@ class Index:
     """One index folder, and the archive it is built from."""
 
     def __init__(self, index: str | PathLike[str], archive: str | PathLike[str] | None = None,
-                 params: RankingParams = DEFAULT) -> None:
+                 params: RankingParams = DEFAULT, settings: ArchiveSettings | None = None) -> None:
         self.index_dir = Path(index)
         self.archive_dir = Path(archive) if archive is not None else None
         self.params = params
+        self.settings = settings  # None: those the index was built with (else the defaults)
         self._searcher: Searcher | None = None
         self._lock = threading.Lock()
 
@@ -108,7 +110,8 @@ class Index:
         if self.archive_dir is None:
             raise IndexMissingError("no archive folder given to index")
         summary = reindex(self.archive_dir, self.index_dir, full=full, progress=progress,
-                           on_problem=on_problem, wait_seconds=wait_seconds, verify=verify)
+                           on_problem=on_problem, wait_seconds=wait_seconds, verify=verify,
+                           settings=self.settings)
         if self._searcher is not None:
             self._searcher.refresh()
         return summary
@@ -129,7 +132,7 @@ class Index:
 
 
 def open(index: str | PathLike[str] = "index", archive: str | PathLike[str] | None = None,
-         *, params: RankingParams = DEFAULT) -> Index:
+         *, params: RankingParams = DEFAULT, settings: ArchiveSettings | None = None) -> Index:
     """The index at `index` (built from `archive`). Nothing is read until it is used;
     `Index.exists()` says whether it has been built, `Index.reindex()` builds it."""
-    return Index(index, archive, params)
+    return Index(index, archive, params, settings)

@@ -35,6 +35,18 @@ class Article:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    """How an archive is read and analysed. A collection of the config file carries one;
+    the index records the analysis it was built with (`language`), so a change of
+    language asks for a full rebuild."""
+
+    language: str = "en"  # analysis of text and queries: "en" or "ru"
+    encoding: str | None = None  # of text files; None: detected
+    include: tuple[str, ...] = ()  # gitignore-style patterns, relative to the archive; empty: all
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns of files never read
+
+
+@dataclass(frozen=True)
 class ReadProblem:
     """Something a reader could not read (or could read only in part)."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import readers
 from ..errors import IndexDamagedError, UserError
-from ..models import ReadProblem, ReindexProgress, ReindexSummary
+from ..models import ArchiveSettings, ReadProblem, ReindexProgress, ReindexSummary
 from . import store, whoosh_compat
 from .arrays import DamagedFile
 from .schema import build_schema
@@ -56,10 +56,12 @@ def reindex(
     on_problem: ProblemCallback | None = None,
     wait_seconds: float = 10.0,
     verify: bool = False,
+    settings: ArchiveSettings | None = None,
 ) -> ReindexSummary:
     """Bring the index at `index_dir` up to date with the files under `archive`.
 
     `verify`: compare every unchanged-looking file's content with the hash kept of it.
+    `settings`: how to read and analyse the archive (None: as the index was built).
     """
     if not archive.is_dir():
         state = "is not a folder" if archive.exists() else "does not exist"
