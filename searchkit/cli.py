@@ -8,21 +8,35 @@ a fault in searchkit itself as one line and exit status 70 (the traceback with -
 from __future__ import annotations
 
 import errno
+import io
+import os
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 
 import click
 
-from . import output
+from . import config, output
+from .config import Collection, Filters
 from .dates import parse_user_date
 from .errors import UserError
-from .models import SORT_ORDERS, ReadProblem, ReindexProgress, ReindexSummary, SearchRequest, SortOrder
+from .models import (
+    SORT_ORDERS,
+    ArchiveSettings,
+    Article,
+    ReadProblem,
+    ReindexProgress,
+    ReindexSummary,
+    SearchRequest,
+    SortOrder,
+)
 from .safe import printable, printable_name
 
 if TYPE_CHECKING:
@@ -73,6 +87,9 @@ class Group(click.Group):
             sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # `searchkit query ... | head -1`: the reader has all it wanted
+            _quiet_broken_pipe()
+            sys.exit(0)
         except OSError as exc:  # the disk or the folders, not searchkit and not the person
             system_failure(exc)
         except Exception as exc:  # a fault of searchkit's own: say so, never blame the index
@@ -100,25 +117,142 @@ def internal_error(exc: BaseException, *, debug: bool) -> NoReturn:
     sys.exit(EXIT_INTERNAL)
 
 
+@dataclass(frozen=True)
+class Target:
+    """What one command works on: a collection of the config file, or folders given."""
+
+    name: str | None  # the collection's name; None: --archive/--index (or the repository's seeds/)
+    archive: Path
+    index: Path
+    settings: ArchiveSettings | None = None  # None: as the index was built
+    filters: Filters = field(default_factory=Filters)
+
+    def open(self) -> Index:
+        from .api import open as open_api
+
+        return open_api(self.index, self.archive, settings=self.settings)
+
+
 def paths_options(command: Callable) -> Callable:
-    """--archive and --index, with their environment variables."""
+    """-c/--collection (repeatable), --all-collections, and --archive/--index, with their
+    environment variables. Which one wins is decided by `resolve_targets`."""
     command = click.option(
-        "--index", "index_dir", envvar="SEARCHKIT_INDEX", default=DEFAULT_INDEX, show_default=True,
-        type=click.Path(path_type=Path), help="Index folder [env SEARCHKIT_INDEX].",
+        "--index", "index_dir", envvar="SEARCHKIT_INDEX", default=None,
+        type=click.Path(path_type=Path), help="Index folder [env SEARCHKIT_INDEX; default: index].",
     )(command)
     command = click.option(
-        "--archive", "archive_dir", envvar="SEARCHKIT_ARCHIVE", default=DEFAULT_ARCHIVE,
-        show_default=True, type=click.Path(path_type=Path),
-        help="Archive folder [env SEARCHKIT_ARCHIVE].",
+        "--archive", "archive_dir", envvar="SEARCHKIT_ARCHIVE", default=None,
+        type=click.Path(path_type=Path), help="Archive folder [env SEARCHKIT_ARCHIVE; default: seeds].",
+    )(command)
+    command = click.option(
+        "--all-collections", is_flag=True, help="Every collection of the config file.",
+    )(command)
+    command = click.option(
+        "-c", "--collection", "collection", multiple=True, envvar="SEARCHKIT_COLLECTION", metavar="NAME",
+        help="A collection of the config file (repeat for several) [env SEARCHKIT_COLLECTION].",
     )(command)
     return command
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+def _in_repository() -> bool:
+    """The current folder is a checkout of searchkit (its seeds/) or holds our index/:
+    then, as always, ./seeds and ./index are the default."""
+    from .engine import store
+    from .errors import NotAnIndexError
+
+    if Path(DEFAULT_ARCHIVE).is_dir():
+        return True
+    try:
+        return store.is_ours(Path(DEFAULT_INDEX))
+    except (NotAnIndexError, OSError):
+        return False
+
+
+def _collection_target(collection: Collection) -> Target:
+    return Target(collection.name, collection.archive, collection.index, collection.settings, collection.filters)
+
+
+def resolve_targets(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
+                    index_dir: Path | None) -> list[Target]:
+    """Options typed beat environment variables; a collection named beats folders; with
+    neither, the repository's seeds/ when run inside it, else the default collection."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    typed = ParameterSource.COMMANDLINE
+    folders_typed = typed in (ctx.get_parameter_source("archive_dir"), ctx.get_parameter_source("index_dir"))
+    named_typed = all_collections or ctx.get_parameter_source("collection") == typed
+    if named_typed and folders_typed:
+        raise UserError("choose collections (-c, --all-collections) or folders (--archive, --index), not both")
+    if named_typed or (collection and not folders_typed):
+        cfg = config.load()
+        if all_collections:
+            if not cfg.collections:
+                raise UserError(f"there are no collections in {cfg.path}: `searchkit add NAME FOLDER` makes one")
+            return [_collection_target(c) for c in cfg.collections.values()]
+        targets = []
+        for name in dict.fromkeys(collection):
+            if name not in cfg.collections:
+                known = ", ".join(cfg.collections) or "none yet"
+                raise UserError(f"no collection {name!r} in {cfg.path} (known: {known}); "
+                                "`searchkit collections` lists them")
+            targets.append(_collection_target(cfg.collections[name]))
+        return targets
+    if archive_dir is not None or index_dir is not None or _in_repository():
+        return [Target(None, archive_dir or Path(DEFAULT_ARCHIVE), index_dir or Path(DEFAULT_INDEX))]
+    cfg = config.load()
+    default = cfg.default_collection()
+    if default is not None:
+        return [_collection_target(default)]
+    if cfg.collections:
+        raise UserError(f"{len(cfg.collections)} collections in {cfg.path} and none is the default: "
+                        "choose one with -c NAME, or set default = \"NAME\" in that file")
+    raise UserError("no collection yet and no archive here: `searchkit add NAME FOLDER` makes one "
+                    "(or give --archive and --index)")
+
+
+def one_target(targets: list[Target], command: str) -> Target:
+    if len(targets) > 1:
+        raise UserError(f"`searchkit {command}` works on one collection: choose it with -c NAME")
+    return targets[0]
+
+
+def color_option(command: Callable) -> Callable:
+    return click.option(
+        "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+        help="Colour: auto is on a terminal unless NO_COLOR is set.",
+    )(command)
+
+
+def use_color(color: str) -> bool:
+    if color == "always":
+        return True
+    if color == "never":
+        return False
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+class BareHelpGroup(Group):
+    """`searchkit` alone prints the help and exits 0 (click's default would be status 2)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=BareHelpGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="searchkit")
 @click.option("--debug", is_flag=True, help="On an internal error, print the traceback.")
 def cli(debug: bool) -> None:
-    """Full-text search for news-wire archives."""
+    """Full-text search for news-wire archives.
+
+    \b
+    Start with:   searchkit add NAME FOLDER      (a collection, indexed)
+                  searchkit query TEXT           (search it)
+    Settings:     searchkit collections          (the config file and its collections)
+    """
 
 
 # -- reindex ---------------------------------------------------------------------
@@ -126,31 +260,42 @@ def cli(debug: bool) -> None:
 
 def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: bool = False,
                 verify: bool = False) -> ReindexSummary:
-    """Reindex with a progress bar on a terminal and warnings on stderr."""
+    """Reindex with a progress bar on a terminal and warnings on stderr (above the bar)."""
     from rich.console import Console
 
     err = Console(stderr=True, highlight=False)
 
-    def warn(problem: ReadProblem) -> None:
-        if not quiet:
-            kind = "skipped" if problem.skipped else "warning"
-            where = printable_name(problem.path) + (f":{problem.line}" if problem.line else "")
-            message = printable(problem.message, single_line=True)
-            click.echo(f"searchkit: {kind}: {where}: {message}", err=True)
+    def line(problem: ReadProblem) -> str:
+        kind = "skipped" if problem.skipped else "warning"
+        where = printable_name(problem.path) + (f":{problem.line}" if problem.line else "")
+        return f"searchkit: {kind}: {where}: {printable(problem.message, single_line=True)}"
 
     if not err.is_terminal or quiet:
+        def warn(problem: ReadProblem) -> None:
+            if not quiet:
+                click.echo(line(problem), err=True)
+
         return ix.reindex(full=full, on_problem=warn, wait_seconds=wait, verify=verify)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.text import Text
 
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True,
+        TextColumn("{task.fields[articles]}"), console=err, transient=True,
     ) as bar:
-        task = bar.add_task("scanning", total=None)
+        task = bar.add_task("scanning", total=None, articles="")
 
         def progress(p: ReindexProgress) -> None:
-            bar.update(task, description=p.phase, completed=p.done, total=p.total)
+            described = {"reading": "reading files", "committing": "committing"}.get(p.phase, p.phase)
+            articles = f"{p.articles:,} articles" if p.articles else ""
+            if p.phase == "committing":  # a phase of its own: no count to show, just that it runs
+                bar.update(task, description=described, completed=None, total=None, articles=articles)
+            else:
+                bar.update(task, description=described, completed=p.done, total=p.total, articles=articles)
+
+        def warn(problem: ReadProblem) -> None:
+            bar.console.print(Text(line(problem)))  # printed above the bar, never into it
 
         return ix.reindex(full=full, progress=progress, on_problem=warn, wait_seconds=wait, verify=verify)
 
@@ -164,36 +309,42 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings; just the summary.")
 @click.option("--verify", is_flag=True,
               help="Compare every file's content too, not only its size, times and inode.")
-def reindex_command(archive_dir: Path, index_dir: Path, full: bool, wait: float, strict: bool,
-                    quiet: bool, verify: bool) -> None:
+def reindex_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
+                    index_dir: Path | None, full: bool, wait: float, strict: bool, quiet: bool,
+                    verify: bool) -> None:
     """Build or update the index from the archive (incremental by default)."""
-    from .api import open as open_index
-
-    summary = run_reindex(open_index(index_dir, archive_dir), full=full, wait=wait, quiet=quiet, verify=verify)
-    click.echo(output.reindex_summary_line(summary))
-    if strict and summary.skipped:
+    targets = resolve_targets(collection, all_collections, archive_dir, index_dir)
+    skipped = 0
+    for target in targets:
+        summary = run_reindex(target.open(), full=full, wait=wait, quiet=quiet, verify=verify)
+        name = f"{target.name}: " if len(targets) > 1 else ""
+        click.echo(name + output.reindex_summary_line(summary))
+        skipped += summary.skipped
+    if strict and skipped:
         sys.exit(1)
 
 
 # -- query -----------------------------------------------------------------------
 
 
-def open_index(archive_dir: Path, index_dir: Path, *, build_if_missing: bool = True) -> Index:
+def open_index(target: Target, *, build_if_missing: bool = True) -> Index:
     """The index, built first from the archive if there is none yet."""
-    from .api import open as open_api
     from .errors import IndexMissingError
 
-    ix = open_api(index_dir, archive_dir)
+    ix = target.open()
     if ix.exists():
         return ix
     if not build_if_missing:
-        raise IndexMissingError(f"no index at {index_dir}: run `searchkit reindex` to build one")
-    if not archive_dir.is_dir():
+        what = f"-c {target.name} " if target.name else ""
+        raise IndexMissingError(f"no index at {target.index}: run `searchkit reindex {what}`to build one")
+    if not target.archive.is_dir():
+        if target.name:
+            raise UserError(f"collection {target.name!r}: its archive folder {target.archive} does not exist")
         raise UserError(
-            f"no index at {index_dir}, and no archive folder {archive_dir} to build one from "
-            "(set --archive or SEARCHKIT_ARCHIVE)"
+            f"no index at {target.index}, and no archive folder {target.archive} to build one from "
+            "(set --archive or SEARCHKIT_ARCHIVE, or `searchkit add NAME FOLDER`)"
         )
-    click.echo(f"searchkit: no index at {index_dir} yet; building it from {archive_dir} ...", err=True)
+    click.echo(f"searchkit: no index at {target.index} yet; building it from {target.archive} ...", err=True)
     summary = run_reindex(ix)
     click.echo(f"searchkit: {output.reindex_summary_line(summary)}", err=True)
     return ix
@@ -203,55 +354,151 @@ def _date_option(value: str | None, *, end: bool) -> datetime | None:
     return parse_user_date(value, end=end) if value else None
 
 
-@cli.command("query")
+def _request_for(target: Target, base: SearchRequest, since: str | None, until: str | None) -> SearchRequest:
+    """The request with the collection's default filters where the person gave none."""
+    f = target.filters
+    try:
+        return replace(
+            base,
+            source=base.source or f.source, place=base.place or f.place, topic=base.topic or f.topic,
+            since=base.since if since else _date_option(f.since, end=False),
+            until=base.until if until else _date_option(f.until, end=True),
+        )
+    except UserError as exc:
+        raise UserError(f"collection {target.name!r}, its default filters: {exc}") from None
+
+
+QUERY_EPILOG = """\b
+The query language (README, "The query language"):
+  peacekeepers Almaty        all the words (any of them when no article holds all)
+  "collective security"      a phrase
+  wheat OR corn, CSTO NOT Minsk, (a OR b) AND c
+  source:TASS place:"new york" topic:cocoa title: body:
+  peace*  Volfov?ch  peacekeepres~  date:2022-01  date:[2022-01-01 TO 2022-01-15]
+
+\b
+Output formats (--format): text (people), json (one object), jsonl (a hit per line),
+csv, ids, paths (one per line; NUL-separated with --print0, for `xargs -0`).
+"""
+
+
+@cli.command("query", epilog=QUERY_EPILOG)
 @paths_options
 @click.argument("text", nargs=-1)
 @click.option("--source", multiple=True, help="Only this source (repeat for several).")
 @click.option("--place", multiple=True, help="Only this place (repeat for several).")
 @click.option("--topic", multiple=True, help="Only this topic (repeat for several).")
-@click.option("--since", help="From this date on: 2022-01-10, 'Jan 10 2022', 2022-01.")
+@click.option("--since", help="From this date on: 2022-01-10, 'Jan 10 2022', 2022-01, '7 days ago'.")
 @click.option("--until", help="Up to and including this date, month or year.")
 @click.option("--sort", type=click.Choice(SORT_ORDERS), default="relevance", show_default=True)
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Hits per page.")
 @click.option("--page", "-p", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--all", "match", flag_value="all", help="Only articles holding every word typed.")
-@click.option("--any", "match", flag_value="any", help="Articles holding any of the words typed.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object (the contract in the README).")
-def query_command(archive_dir: Path, index_dir: Path, text: tuple[str, ...], source: tuple[str, ...],
+@click.option("--all", "every", is_flag=True, help="Every hit, streamed, not one page.")
+@click.option("--all-words", "match", flag_value="all", help="Only articles holding every word typed.")
+@click.option("--any-words", "--any", "match", flag_value="any", help="Articles holding any of the words typed.")
+@click.option("--more-like", metavar="ID", help="Articles like this one (its telling words), not TEXT.")
+@click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="text", show_default=True,
+              help="text, json, jsonl (a hit per line), csv, ids or paths (one per line).")
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json (the README's contract).")
+@click.option("--print0", "-0", is_flag=True, help="With --format ids or paths: NUL after each, for xargs -0.")
+@color_option
+def query_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
+                  index_dir: Path | None, text: tuple[str, ...], source: tuple[str, ...],
                   place: tuple[str, ...], topic: tuple[str, ...], since: str | None, until: str | None,
-                  sort: SortOrder, limit: int, page: int, match: Literal["all", "any"] | None,
-                  as_json: bool) -> None:
+                  sort: SortOrder, limit: int, page: int, every: bool, match: Literal["all", "any"] | None,
+                  more_like: str | None, fmt: str, as_json: bool, print0: bool, color: str) -> None:
     """Search the archive. With no TEXT (or '*'), browse it, newest first.
 
     \b
     searchkit query "peacekeepers Almaty"
     searchkit query '"collective security" NOT Minsk' --since 2022-01 --json
+    searchkit query -c tass -c reuters wheat --format jsonl --all
     """
-    request = SearchRequest(
+    if as_json:
+        fmt = "json"
+    if print0 and fmt not in ("ids", "paths"):
+        raise UserError("--print0 goes with --format ids or --format paths")
+    if more_like and text:
+        raise UserError("give TEXT or --more-like ID, not both")
+    targets = resolve_targets(collection, all_collections, archive_dir, index_dir)
+    if more_like and len(targets) > 1:
+        raise UserError("--more-like works on one collection: choose it with -c NAME")
+    base = SearchRequest(
         text=" ".join(text),
         source=source, place=place, topic=topic,
         since=_date_option(since, end=False),
         until=_date_option(until, end=True),
         sort=sort, page=page, page_size=limit, match=match or "auto",
     )
-    with open_index(archive_dir, index_dir) as ix:
-        response = ix.search(request)
-    if as_json:
-        click.echo(output.dumps(output.response_to_json(response)))
+    if base.since and base.until and base.since >= base.until:
+        click.echo(f"searchkit: hint: --since {since} is after --until {until}: no article can match", err=True)
+    from .federation import Member
+
+    opened = [(t, open_index(t)) for t in targets]
+    members = []
+    for target, ix in opened:
+        if more_like:
+            if ix.article(more_like) is None:
+                raise UserError(f"no article with id {more_like!r} in {target.index}")
+            members.append(Member(target.name or "", partial(ix.more_like, more_like),
+                                  _request_for(target, base, since, until)))
+        else:
+            members.append(Member(target.name or "", ix.search, _request_for(target, base, since, until)))
+    try:
+        writer = output.HitWriter(fmt, sys.stdout, console=_stdout(color) if fmt == "text" else None,
+                                  print0=print0, collections=len(targets) > 1, every=every)
+        total = _run_query(members, base, every, writer)
+    finally:
+        for _, ix in opened:
+            ix.close()
+    if not every and total and page > -(-total // limit):
+        pages = -(-total // limit)
+        click.echo(f"searchkit: hint: page {page} is past the end: {total:,} hit{'s' if total != 1 else ''} "
+                   f"make {pages:,} page{'s' if pages != 1 else ''} of {limit}", err=True)
+
+
+def _run_query(members: list, base: SearchRequest, every: bool, writer: output.HitWriter) -> int:
+    """Search and write; returns the total. With one collection and `every`, pages are
+    written as they come (a script reading the stream starts at once)."""
+    from . import federation
+
+    if len(members) == 1 and every:
+        member = members[0]
+        first = None
+        offset = 0
+        for response in federation.pages(member.search, member.request):
+            if first is None:
+                first = response
+                writer.start(response)
+            writer.hits(response.hits, offset)
+            offset += len(response.hits)
+        assert first is not None
+        writer.finish(first, offset)
+        return first.total
+    if len(members) == 1:
+        response = members[0].search(members[0].request)
+        names: tuple[str, ...] = ()
     else:
-        output.print_response(_stdout(), response)
+        found = federation.search(members, base, every=every)
+        response, names = found.response, found.collections
+    writer.start(response)
+    offset = 0 if every else (base.page - 1) * base.page_size
+    writer.hits(response.hits, offset, names)
+    writer.finish(response, len(response.hits))
+    return response.total
 
 
-def _stdout() -> Console:
+def _stdout(color: str = "auto") -> Console:
     """A Rich console for people (imported here: `--json` output never loads Rich)."""
     from rich.console import Console
 
-    # Piped output is plain and unwrapped; a terminal gets colour.
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=True, no_color=True)
-    return console
+    colored = use_color(color)
+    if sys.stdout.isatty():
+        return Console(highlight=False, no_color=not colored, force_terminal=True if colored else None)
+    # Piped output is unwrapped; colour only when asked for.
+    return Console(highlight=False, soft_wrap=True, no_color=not colored,
+                   force_terminal=colored, color_system="standard" if colored else None)
 
 
 # -- show, stats, tui ------------------------------------------------------------
@@ -261,37 +508,68 @@ def _stdout() -> Console:
 @paths_options
 @click.argument("article_id")
 @click.option("--json", "as_json", is_flag=True)
-def show_command(archive_dir: Path, index_dir: Path, article_id: str, as_json: bool) -> None:
-    """Print one article whole (IDs are shown under each hit)."""
-    with open_index(archive_dir, index_dir) as ix:
-        article = ix.article(article_id)
+@click.option("--no-pager", is_flag=True, help="Print straight to the terminal, not through $PAGER.")
+@color_option
+def show_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
+                 index_dir: Path | None, article_id: str, as_json: bool, no_pager: bool, color: str) -> None:
+    """Print one article whole (IDs are shown under each hit); on a terminal, through $PAGER."""
+    targets = resolve_targets(collection, all_collections, archive_dir, index_dir)
+    article = None
+    for target in targets:
+        with open_index(target) as ix:
+            article = ix.article(article_id)
+        if article is not None:
+            break
     if article is None:
-        raise UserError(f"no article with id {article_id!r} in {index_dir}")
+        where = targets[0].index if len(targets) == 1 else "any of the collections"
+        raise UserError(f"no article with id {article_id!r} in {where}")
     if as_json:
         click.echo(output.dumps(output.article_to_json(article)))
+    elif sys.stdout.isatty() and not no_pager:
+        _page_article(article, use_color(color))
     else:
-        output.print_article(_stdout(), article)
+        output.print_article(_stdout(color), article)
+
+
+def _page_article(article: Article, colored: bool) -> None:
+    import io
+    import shutil
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, highlight=False, force_terminal=colored, no_color=not colored,
+                      width=shutil.get_terminal_size().columns)
+    output.print_article(console, article)
+    # less: quit when it fits one screen, keep colours, leave the text on the screen.
+    os.environ.setdefault("LESS", "FRX")
+    click.echo_via_pager(buffer.getvalue(), color=colored)
 
 
 @cli.command("stats")
 @paths_options
 @click.option("--json", "as_json", is_flag=True)
-def stats_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
+@color_option
+def stats_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
+                  index_dir: Path | None, as_json: bool, color: str) -> None:
     """Counts of articles, sources and places; date range; index size and age."""
-    with open_index(archive_dir, index_dir, build_if_missing=False) as ix:
+    target = one_target(resolve_targets(collection, all_collections, archive_dir, index_dir), "stats")
+    with open_index(target, build_if_missing=False) as ix:
         stats = ix.stats()
     if as_json:
         click.echo(output.dumps(output.stats_to_json(stats)))
     else:
-        output.print_stats(_stdout(), stats)
+        output.print_stats(_stdout(color), stats)
 
 
 @cli.command("check")
 @paths_options
 @click.option("--json", "as_json", is_flag=True)
-def check_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
+def check_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
+                  index_dir: Path | None, as_json: bool) -> None:
     """Read every file of the index end to end and say whether it is whole."""
-    with open_index(archive_dir, index_dir, build_if_missing=False) as ix:
+    target = one_target(resolve_targets(collection, all_collections, archive_dir, index_dir), "check")
+    with open_index(target, build_if_missing=False) as ix:
         report = ix.check()
     if as_json:
         click.echo(output.dumps(output.check_to_json(report)))
@@ -303,23 +581,110 @@ def check_command(archive_dir: Path, index_dir: Path, as_json: bool) -> None:
         sys.exit(2)
 
 
+# -- collections -----------------------------------------------------------------
+
+
+@cli.command("collections")
+@click.option("--json", "as_json", is_flag=True)
+def collections_command(as_json: bool) -> None:
+    """The collections of the config file, with their article counts."""
+    from .api import open as open_api
+
+    cfg = config.load()
+    default = cfg.default_collection()
+    rows = []
+    for c in cfg.collections.values():
+        articles: int | None = None
+        try:
+            with open_api(c.index, c.archive) as ix:
+                if ix.exists():
+                    articles = ix.stats().articles
+        except UserError:
+            articles = None  # named below as not indexed; `searchkit stats -c NAME` says why
+        rows.append((c, articles))
+    if as_json:
+        click.echo(output.dumps({
+            "config": str(cfg.path),
+            "default": default.name if default else None,
+            "collections": [
+                {"name": c.name, "archive": str(c.archive), "index": str(c.index),
+                 "language": c.settings.language, "encoding": c.settings.encoding,
+                 "include": list(c.settings.include), "exclude": list(c.settings.exclude),
+                 "articles": n}
+                for c, n in rows
+            ],
+        }))
+        return
+    if not rows:
+        click.echo(f"no collections yet in {printable_name(str(cfg.path))}: "
+                   "`searchkit add NAME FOLDER` makes one")
+        return
+    width = max(len(c.name) for c, _ in rows)
+    for c, n in rows:
+        mark = "*" if default is not None and c.name == default.name else " "
+        count = f"{n:>9,} articles" if n is not None else "  not indexed yet"
+        click.echo(f"{mark} {c.name:<{width}}  {count}  {c.settings.language}  "
+                   f"{printable_name(str(c.archive))}")
+    click.echo(f"(config: {printable_name(str(cfg.path))}; * the default)")
+
+
+@cli.command("add")
+@click.argument("name")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--language", type=click.Choice(config.LANGUAGES), default="en", show_default=True,
+              help="Language of the articles (stemming of words and queries).")
+@click.option("--encoding", help="Encoding of its text files (default: detected per file).")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path),
+              help="Index folder [default: under the user data folder].")
+@click.option("--no-index", is_flag=True, help="Only add it to the config file; index it later.")
+def add_command(name: str, folder: Path, language: str, encoding: str | None, index_dir: Path | None,
+                no_index: bool) -> None:
+    """Add the archive FOLDER as collection NAME to the config file, and index it."""
+    if not folder.is_dir():
+        state = "is not a folder" if folder.exists() else "does not exist"
+        raise UserError(f"archive folder {folder} {state}")
+    cfg = config.load()
+    added = config.add_collection(cfg, name, folder.resolve(), language=language, encoding=encoding,
+                                  index=index_dir.resolve() if index_dir else None)
+    click.echo(f"searchkit: added collection {name!r} to {printable_name(str(cfg.path))}", err=True)
+    if not no_index:
+        summary = run_reindex(_collection_target(added).open())
+        click.echo(output.reindex_summary_line(summary))
+
+
 @cli.command("tui")
 @paths_options
-def tui_command(archive_dir: Path, index_dir: Path) -> None:
+def tui_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
+                index_dir: Path | None) -> None:
     """Open the terminal UI."""
     from .api import open as open_api
     from .tui.app import SearchApp
 
     try:  # checked here, not in the UI: a folder that is not an index is refused in one line
-        open_api(index_dir, archive_dir).exists()
+        target = one_target(resolve_targets(collection, all_collections, archive_dir, index_dir), "tui")
+        open_api(target.index, target.archive).exists()
     except UserError as exc:  # `python tui.py` runs this command outside the group
         raise SearchkitError(str(exc)) from None
 
-    SearchApp(archive_dir=archive_dir, index_dir=index_dir).run()
+    SearchApp(archive_dir=target.archive, index_dir=target.index).run()
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output has gone (`| head -1`): nothing more to say, and Python's
+    own flush at exit must not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 def main() -> None:
-    cli(prog_name="searchkit")
+    try:
+        cli(prog_name="searchkit")
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        sys.exit(0)
 
 
 if __name__ == "__main__":

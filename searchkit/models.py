@@ -131,6 +131,7 @@ class ReindexProgress:
     done: int
     total: int | None
     path: str | None = None
+    articles: int = 0  # read so far
 
 
 @dataclass

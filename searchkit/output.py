@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import html
 import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # Rich is imported where text is drawn: `--json` never loads it
     from rich.console import Console
@@ -14,7 +16,9 @@ if TYPE_CHECKING:  # Rich is imported where text is drawn: `--json` never loads 
 from .models import Article, FacetCount, Hit, IndexCheck, IndexStats, ReindexSummary, SearchResponse, Span
 from .safe import printable
 
-JSON_FACETS = ("source", "place", "month")  # the --json contract (README, "JSON output")
+JSON_FACETS = ("source", "place", "topic", "year", "month")  # the --json contract (README, "JSON output")
+FORMATS = ("text", "json", "jsonl", "csv", "ids", "paths")
+CSV_COLUMNS = ("id", "path", "date", "source", "place", "title", "score", "topics", "url")
 MATCH_STYLE = "bold yellow"
 
 
@@ -51,8 +55,8 @@ def _facets_json(facets: dict[str, tuple[FacetCount, ...]]) -> dict:
     }
 
 
-def hit_to_json(hit: Hit) -> dict:
-    return {
+def hit_to_json(hit: Hit, collection: str | None = None) -> dict:
+    out = {
         "id": hit.id,
         "path": hit.path,
         "date": format_date(hit.date),
@@ -61,19 +65,84 @@ def hit_to_json(hit: Hit) -> dict:
         "title": hit.title,
         "score": hit.score,
         "snippet": spans_to_html(hit.snippet),
+        "topics": list(hit.topics),
+        "url": hit.url,
     }
+    if collection is not None:  # several collections searched at once
+        out["collection"] = collection
+    return out
 
 
-def response_to_json(response: SearchResponse) -> dict:
+def response_to_json(response: SearchResponse, collections: Sequence[str] = (), *,
+                     every: bool = False) -> dict:
+    """The --json object; `collections` names each hit's collection (several searched);
+    `every`: the hits are all of them (--all), not one page."""
+    names: Sequence[str | None] = collections or [None] * len(response.hits)
     return {
         "query": response.request.text,
         "total": response.total,
         "took_ms": response.took_ms,
-        "hits": [hit_to_json(h) for h in response.hits],
+        "page": None if every else response.request.page,
+        "limit": None if every else response.request.page_size,
+        "hits": [hit_to_json(h, n) for h, n in zip(response.hits, names)],
         "facets": _facets_json(response.facets),
         "suggestion": response.suggestion,
         "matched": response.matched,
     }
+
+
+class HitWriter:
+    """Writes a search's hits in one of FORMATS, page by page as they arrive
+    (`--all` streams pages; everything but text and json is written at once)."""
+
+    def __init__(self, fmt: str, out: IO[str], *, console: Console | None = None, print0: bool = False,
+                 collections: bool = False, every: bool = False) -> None:
+        self.fmt, self.out, self.console = fmt, out, console
+        self.every = every
+        self.end = "\0" if print0 else "\n"
+        self.collections = collections
+        self._json_hits: list[dict] = []
+        self._seen_paths: set[str] = set()
+        self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+
+    def start(self, response: SearchResponse) -> None:
+        if self._csv is not None:
+            self._csv.writerow((("collection",) if self.collections else ()) + CSV_COLUMNS)
+        elif self.fmt == "text" and self.console is not None:
+            print_notice(self.console, response)
+
+    def hits(self, hits: Sequence[Hit], offset: int, names: Sequence[str] = ()) -> None:
+        named: Sequence[str | None] = names or [None] * len(hits)
+        if self.fmt == "text" and self.console is not None:
+            print_hits(self.console, hits, offset, named)
+        elif self.fmt == "json":
+            self._json_hits.extend(hit_to_json(h, n) for h, n in zip(hits, named))
+        elif self.fmt == "jsonl":
+            for h, n in zip(hits, named):
+                self.out.write(json.dumps(hit_to_json(h, n), ensure_ascii=True) + "\n")
+        elif self._csv is not None:
+            for h, n in zip(hits, named):
+                row = [h.id, h.path, format_date(h.date) or "", h.source or "", h.place or "", h.title,
+                       h.score, ";".join(h.topics), h.url or ""]
+                self._csv.writerow(([n or ""] if self.collections else []) + row)
+        elif self.fmt == "ids":
+            for h in hits:
+                self.out.write(h.id + self.end)
+        elif self.fmt == "paths":  # each file once: a JSON Lines file holds many articles
+            for h in hits:
+                if h.path not in self._seen_paths:
+                    self._seen_paths.add(h.path)
+                    self.out.write(h.path + self.end)
+        self.out.flush()
+
+    def finish(self, response: SearchResponse, shown: int) -> None:
+        if self.fmt == "json":
+            data = response_to_json(response, every=self.every)
+            data["hits"] = self._json_hits
+            self.out.write(dumps(data) + "\n")
+        elif self.fmt == "text" and self.console is not None:
+            print_summary(self.console, response, every=self.every)
+        self.out.flush()
 
 
 def article_to_json(article: Article) -> dict:
@@ -105,28 +174,55 @@ def _meta_line(date: datetime | None, source: str | None, place: str | None) -> 
 
 
 def print_response(console: Console, response: SearchResponse) -> None:
+    request = response.request
+    print_notice(console, response)
+    print_hits(console, response.hits, (request.page - 1) * request.page_size)
+    print_summary(console, response)
+
+
+def print_notice(console: Console, response: SearchResponse) -> None:
     from rich.text import Text
 
-    request = response.request
     if response.matched == "any" and response.total:
         console.print(Text("No article holds all the words; these hold some of them.", style="italic"))
         console.print()
-    offset = (request.page - 1) * request.page_size
-    for number, hit in enumerate(response.hits, start=offset + 1):
+
+
+INDENT = 5  # hits are numbered "  1. "; what follows the number lines up under it
+
+
+def print_hits(console: Console, hits: Sequence[Hit], offset: int,
+               collections: Sequence[str | None] = ()) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    names = collections or [None] * len(hits)
+    for number, (hit, name) in enumerate(zip(hits, names), start=offset + 1):
         line = Text(f"{number:>3}. ", style="bold")
         line.append_text(_meta_line(hit.date, hit.source, hit.place))
+        if name:
+            line.append(f"  [{printable(name, single_line=True)}]", style="magenta")
         console.print(line)
-        console.print(Text("     ") + Text(printable(hit.title, single_line=True), style="bold"))
-        console.print(Text("     ") + spans_to_text(hit.snippet))
-        console.print(Text(f"     {printable(hit.id, single_line=True)}", style="dim"))
+        # A title is one line, cut with an ellipsis on a terminal; a snippet wraps with a
+        # hanging indent, under the title rather than under the number.
+        title = Text(printable(hit.title, single_line=True), style="bold", no_wrap=True, overflow="ellipsis")
+        console.print(Padding(title, (0, 0, 0, INDENT)))
+        console.print(Padding(spans_to_text(hit.snippet), (0, 0, 0, INDENT)))
+        console.print(Padding(Text(printable(hit.id, single_line=True), style="dim"), (0, 0, 0, INDENT)))
         console.print()
+
+
+def print_summary(console: Console, response: SearchResponse, *, every: bool = False) -> None:
+    from rich.text import Text
+
+    request = response.request
     summary = f"{response.total:,} hit{'s' if response.total != 1 else ''} in {response.took_ms:.1f} ms"
-    if response.total > request.page_size:
+    if response.total > request.page_size and not every:
         summary += f"  (page {request.page} of {response.pages:,})"
     console.print(Text(summary, style="bold"))
     if response.suggestion:
         console.print(Text("did you mean: ", style="bold") + Text(printable(response.suggestion), style="italic"))
-    for name in ("source", "place", "topic", "month"):
+    for name in ("source", "place", "topic", "year", "month"):
         values = response.facets.get(name, ())
         if not values:
             continue

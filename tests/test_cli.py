@@ -40,17 +40,21 @@ def test_first_query_builds_the_index_and_finds_both(run):
     assert "building it" in result.stderr and "indexed 2 articles" in result.stderr
     assert data["query"] == "peacekeepers Almaty"
     assert data["total"] == 2
-    assert set(data) == {"query", "total", "took_ms", "hits", "facets", "suggestion", "matched"}
+    assert set(data) == {"query", "total", "took_ms", "page", "limit", "hits", "facets", "suggestion", "matched"}
+    assert (data["page"], data["limit"]) == (1, 10)
     assert data["matched"] == "all"
     assert {h["id"] for h in data["hits"]} == {MOSCOW_ID, MINSK_ID}
     hit = next(h for h in data["hits"] if h["id"] == MOSCOW_ID)
-    assert set(hit) == {"id", "path", "date", "source", "place", "title", "score", "snippet"}
+    assert set(hit) == {"id", "path", "date", "source", "place", "title", "score", "snippet", "topics", "url"}
+    assert (hit["topics"], hit["url"]) == ([], None)
     assert (hit["date"], hit["source"], hit["place"]) == ("2022-01-19", "TASS", "MOSCOW")
     assert hit["path"].endswith("archive/000_705ae3be991c31b8.txt")
     assert "<em>Almaty</em>" in hit["snippet"] and "<em>peacekeepers</em>" in hit["snippet"]
     assert data["facets"] == {
         "source": [{"value": "TASS", "count": 2}],
         "place": [{"value": "MINSK", "count": 1}, {"value": "MOSCOW", "count": 1}],
+        "topic": [],
+        "year": [{"value": "2022", "count": 2}],
         "month": [{"value": "2022-01", "count": 2}],
     }
     assert data["suggestion"] is None
@@ -227,11 +231,12 @@ def test_the_installed_command_runs(tmp_path, archive):
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
 
-def test_all_and_any_say_which_articles_count(run):
-    strict = as_json(run("query", "Serdyukov Blinken", "--all", "--json"))
+def test_all_words_and_any_words_say_which_articles_count(run):
+    strict = as_json(run("query", "Serdyukov Blinken", "--all-words", "--json"))
     assert (strict["total"], strict["matched"]) == (0, "all")
     loose = as_json(run("query", "Serdyukov Blinken", "--json"))
     assert (loose["total"], loose["matched"]) == (2, "any")
+    assert as_json(run("query", "Almaty Blinken", "--any-words", "--json"))["total"] == 2
     assert as_json(run("query", "Almaty Blinken", "--any", "--json"))["total"] == 2
     assert as_json(run("query", "Almaty Blinken", "--json"))["total"] == 1
     said = run("query", "Serdyukov Blinken").stdout

@@ -34,17 +34,43 @@ def signature_of(st: os.stat_result) -> str:
     return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ctime_ns}:{st.st_ino}"
 
 
-def scan_archive(archive: Path) -> dict[str, FileToRead]:
-    """{relative path: file} for every archive file of a known format."""
+def scan_archive(archive: Path, settings: ArchiveSettings | None = None) -> dict[str, FileToRead]:
+    """{relative path: file} for every archive file of a known format that the settings'
+    include/exclude patterns select."""
+    settings = settings or ArchiveSettings()
+    select = readers.selection(settings.include, settings.exclude)
+    encoding = settings.encoding
     found: dict[str, FileToRead] = {}
-    for path, rel in readers.walk_files(archive):
+    for path, rel in readers.walk_files(archive, select):
         try:
             st = os.stat(path)
         except OSError:  # read anyway (an empty signature never matches): its reader names the problem
-            found[rel] = FileToRead(rel, path, "", 0)
+            found[rel] = FileToRead(rel, path, "", 0, encoding)
             continue
-        found[rel] = FileToRead(rel, path, signature_of(st), st.st_size)
+        found[rel] = FileToRead(rel, path, signature_of(st), st.st_size, encoding)
     return found
+
+
+READING_KEY = "reading"  # in a generation's metadata: how its archive was read
+
+
+def _reading(settings: ArchiveSettings) -> dict:
+    return {"encoding": settings.encoding, "include": list(settings.include), "exclude": list(settings.exclude)}
+
+
+def _without_language(settings: ArchiveSettings) -> ArchiveSettings:
+    return ArchiveSettings(encoding=settings.encoding, include=settings.include, exclude=settings.exclude)
+
+
+def _recorded_settings(live: Path | None) -> ArchiveSettings | None:
+    """How the live generation's archive was read (None: not recorded)."""
+    if live is None:
+        return None
+    reading = store.read_meta(live).get(READING_KEY)
+    if not isinstance(reading, dict):
+        return None
+    return ArchiveSettings(encoding=reading.get("encoding"), include=tuple(reading.get("include") or ()),
+                           exclude=tuple(reading.get("exclude") or ()))
 
 
 def reindex(
@@ -73,10 +99,15 @@ def reindex(
         store.remove_stale_generations(index_dir, keep=live)
         if live is not None and not full and not is_current_format(live):
             full = True  # an index of an older searchkit is rebuilt, not updated
+        recorded = _recorded_settings(live)
+        # Settings not given: those the index was built with (so the TUI's reindex keeps a
+        # collection's patterns); an encoding changed since reads every file again.
+        chosen = settings or recorded or ArchiveSettings()
+        reread = recorded is not None and recorded.encoding != chosen.encoding
         if full or live is None:
-            summary = _build_generation(archive, index_dir, progress, on_problem)
+            summary = _build_generation(archive, index_dir, progress, on_problem, chosen)
         else:
-            summary = _update_generation(archive, live, progress, on_problem, verify)
+            summary = _update_generation(archive, live, progress, on_problem, verify, chosen, reread)
         store.remove_stale_generations(index_dir, keep=store.current_generation(index_dir))
     summary.seconds = time.perf_counter() - started
     return summary
@@ -93,17 +124,17 @@ def _live_generation(index_dir: Path, full: bool) -> Path | None:
 
 
 def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback | None,
-                      on_problem: ProblemCallback | None) -> ReindexSummary:
+                      on_problem: ProblemCallback | None, settings: ArchiveSettings) -> ReindexSummary:
     """Build a complete new generation, then make it the live one."""
     gen = store.new_generation(index_dir)
     try:
         schema = build_schema()
         whoosh_compat.create(gen, schema)
-        found = _scan(archive, progress)
+        found = _scan(archive, progress, settings)
         summary = ReindexSummary(full=True, new=len(found))
         writer = Writer(gen, schema)
         summary.articles = _write(writer, archive, found, sorted(found), set(), summary, progress, on_problem)
-        store.write_meta(gen, archive=str(archive.resolve()))
+        store.write_meta(gen, archive=str(archive.resolve()), **{READING_KEY: _reading(settings)})
         store.switch_to(index_dir, gen)
     except BaseException:
         # Interrupted or failed: the old generation stays live; drop the partial one
@@ -115,7 +146,8 @@ def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback
 
 
 def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | None,
-                       on_problem: ProblemCallback | None, verify: bool) -> ReindexSummary:
+                       on_problem: ProblemCallback | None, verify: bool, settings: ArchiveSettings,
+                       reread: bool) -> ReindexSummary:
     built_from = store.read_meta(gen).get("archive")
     if built_from and Path(built_from) != archive.resolve():
         # Indexing another archive incrementally would delete every article of the
@@ -127,9 +159,10 @@ def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | No
     writer = _open_writer(gen)
     try:
         before = writer.manifest
-        found = _scan(archive, progress)
+        found = _scan(archive, progress, settings)
         new = [rel for rel in found if rel not in before]
-        changed = [rel for rel in found if rel in before and before[rel].signature != found[rel].signature]
+        changed = [rel for rel in found if rel in before
+                   and (reread or before[rel].signature != found[rel].signature)]
         if verify:  # contents too: a file rewritten with its times and size kept is found
             changed += [rel for rel in found if rel in before and rel not in changed
                         and before[rel].content != content_hash(Path(found[rel].path))]
@@ -141,10 +174,12 @@ def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | No
         if not (new or changed or removed):
             summary.articles = writer.live_count()
             writer.cancel()
+            if _recorded_settings(gen) != _without_language(settings):
+                store.write_meta(gen, **{READING_KEY: _reading(settings)})
             return summary
         summary.articles = _write(writer, archive, found, sorted(new + changed), set(changed) | removed,
                                   summary, progress, on_problem)
-        store.write_meta(gen, archive=str(archive.resolve()))
+        store.write_meta(gen, archive=str(archive.resolve()), **{READING_KEY: _reading(settings)})
     except BaseException:
         writer.cancel()
         raise
@@ -160,10 +195,11 @@ def _open_writer(gen: Path) -> Writer:
         ) from None
 
 
-def _scan(archive: Path, progress: ProgressCallback | None) -> dict[str, FileToRead]:
+def _scan(archive: Path, progress: ProgressCallback | None,
+          settings: ArchiveSettings) -> dict[str, FileToRead]:
     if progress:
         progress(ReindexProgress("scanning", 0, None))
-    return scan_archive(archive)
+    return scan_archive(archive, settings)
 
 
 def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read: list[str],
@@ -185,10 +221,10 @@ def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read:
             if on_problem:
                 on_problem(problem)
         if progress:
-            progress(ReindexProgress("reading", done, len(files)))
+            progress(ReindexProgress("reading", done, len(files), articles=summary.added_articles))
 
     writer.remove_files(to_delete)
     writer.add_files(files, processes=processes, on_chunk=chunk_done)
     if progress:
-        progress(ReindexProgress("committing", len(files), len(files)))
+        progress(ReindexProgress("committing", len(files), len(files), articles=summary.added_articles))
     return writer.commit({"archive": str(archive.resolve())})

@@ -53,6 +53,7 @@ class FileToRead:
     path: str
     signature: str
     size: int
+    encoding: str | None = None  # of text files, as the collection names it; None: detected
 
     @property
     def weight(self) -> int:
@@ -96,7 +97,7 @@ def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
     for f in files:
         builder.add_file(f.rel)
         skipped = False
-        for item in readers.read_file(Path(f.path), f.rel):
+        for item in readers.read_file(Path(f.path), f.rel, f.encoding):
             if isinstance(item, Article):
                 batch.append(item)
                 if len(batch) >= BATCH_ARTICLES:

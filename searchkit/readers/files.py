@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -24,39 +25,65 @@ def looks_binary(sample: bytes, *, records: bool = False) -> bool:
     return len(sample) > 0 and control / len(sample) > (0.05 if records else 0.1)
 
 
-def decode(data: bytes, preferred: str = "utf-8") -> tuple[str, str]:
-    """Decode bytes; returns (text, encoding used). Falls back to cp1251, cp1252, latin-1."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace"), "utf-16"
-    for encoding in (preferred, "utf-8"):
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # the one used
+    warning: str | None = None  # what a person should know: a doubtful guess, bytes replaced
+
+
+# The 8-bit code pages an archive of news wires plausibly uses. Detection is limited to
+# these: left to choose among all of them, a detector finds exotic ones in short texts.
+PLAUSIBLE_ENCODINGS = ("cp1251", "koi8_r", "cp866", "iso8859_5", "mac_cyrillic", "cp1252", "latin_1",
+                       "iso8859_15")
+# Above this share of "chaos" (charset-normalizer's measure of unlikely characters) a
+# guess is named in a warning: the text may be garbled.
+DOUBTFUL_CHAOS = 0.2
+
+
+def decode(data: bytes, encoding: str | None = None, *, fallback: str | None = None) -> Decoded:
+    """Decode bytes: in `encoding` when the collection names one, else by a byte order mark,
+    as UTF-8, or as detected among PLAUSIBLE_ENCODINGS (`fallback`, if given, is tried
+    right after UTF-8: a format whose encoding is known, like Reuters' latin-1)."""
+    if encoding is not None:
         try:
-            return data.decode(encoding), encoding
+            return Decoded(data.decode(encoding), encoding)
+        except UnicodeDecodeError as exc:
+            return Decoded(data.decode(encoding, errors="replace"), encoding,
+                           f"not valid {encoding} at byte {exc.start:,}: bytes that cannot be read were replaced")
+    if data.startswith(codecs.BOM_UTF8):
+        return Decoded(data[3:].decode("utf-8", errors="replace"), "utf-8-sig")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return Decoded(data.decode("utf-16", errors="replace"), "utf-16")
+    for candidate in ("utf-8", fallback):
+        if candidate is None:
+            continue
+        try:
+            return Decoded(data.decode(candidate), candidate)
         except UnicodeDecodeError:
             continue
-    if _looks_cyrillic(data):
-        return data.decode("cp1251"), "cp1251"
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    return _detect(data)
 
 
-def _looks_cyrillic(data: bytes) -> bool:
-    """Is this 8-bit text more likely Windows Cyrillic (cp1251) than Western (cp1252)?
+def _detect(data: bytes) -> Decoded:
+    from charset_normalizer import from_bytes  # only for files that are not UTF-8
 
-    In cp1251 text nearly every letter is a byte from 0xC0 up; in Western European
-    text such bytes are the odd accented letter among ASCII ones.
-    """
-    sample = data[:65536]
-    high = sum(1 for b in sample if b >= 0xC0)
-    ascii_letters = sum(1 for b in sample if 65 <= b <= 90 or 97 <= b <= 122)
-    return high > ascii_letters
+    best = from_bytes(data[:65536], cp_isolation=list(PLAUSIBLE_ENCODINGS), explain=False).best()
+    if best is None:
+        return Decoded(data.decode("latin-1"), "latin-1",
+                       "encoding not recognised: read as latin-1 (name the collection's encoding to fix)")
+    encoding = best.encoding
+    text = data.decode(encoding, errors="replace")
+    if best.chaos > DOUBTFUL_CHAOS:
+        return Decoded(text, encoding, f"encoding uncertain, read as {encoding} "
+                       "(name the collection's encoding if the text looks garbled)")
+    return Decoded(text, encoding)
 
 
-def read_text(path: Path, preferred: str = "utf-8") -> tuple[str, str]:
-    """Read a whole text file; raises UnreadableFile with a reason a person understands."""
+def read_text(path: Path, encoding: str | None = None, *, fallback: str | None = None) -> Decoded:
+    """Read a whole text file; raises UnreadableFile with a reason a person understands.
+
+    `encoding`: the collection's (None: detected)."""
     try:
         data = path.read_bytes()
     except PermissionError:
@@ -65,6 +92,6 @@ def read_text(path: Path, preferred: str = "utf-8") -> tuple[str, str]:
         raise UnreadableFile("is a directory") from None
     except OSError as exc:
         raise UnreadableFile(exc.strerror or str(exc)) from None
-    if looks_binary(data[:8192]):
+    if looks_binary(data[:8192]) and not (encoding or "").lower().startswith("utf-16"):
         raise UnreadableFile("binary file, not text")
-    return decode(data, preferred)
+    return decode(data, encoding, fallback=fallback)

@@ -26,7 +26,8 @@ _URL_KEYS = ("url", "link")
 _TOPIC_KEYS = ("topics", "tags", "categories", "topic")
 
 
-def _open(path: Path) -> io.TextIOWrapper[gzip.GzipFile | lzma.LZMAFile | io.BufferedReader]:
+def _open(path: Path,
+          encoding: str | None = None) -> io.TextIOWrapper[gzip.GzipFile | lzma.LZMAFile | io.BufferedReader]:
     name = path.name.lower()
     # The caller closes the text wrapper, which closes these.
     raw: gzip.GzipFile | lzma.LZMAFile | io.BufferedReader
@@ -36,7 +37,8 @@ def _open(path: Path) -> io.TextIOWrapper[gzip.GzipFile | lzma.LZMAFile | io.Buf
         raw = lzma.open(path, "rb")  # noqa: SIM115
     else:
         raw = open(path, "rb")  # noqa: SIM115
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="\n")
+    # JSON is UTF-8 by its standard; a collection may still name another encoding.
+    return io.TextIOWrapper(raw, encoding=encoding or "utf-8", errors="replace", newline="\n")
 
 
 def _first(record: dict, keys: tuple[str, ...]) -> object:
@@ -85,9 +87,9 @@ def record_to_article(record: dict, rel: str, line_no: int) -> Article | None:
     )
 
 
-def read(path: Path, rel: str) -> Iterator[Article | ReadProblem]:
+def read(path: Path, rel: str, encoding: str | None = None) -> Iterator[Article | ReadProblem]:
     try:
-        stream = _open(path)
+        stream = _open(path, encoding)
         with stream:
             # Judge the file by its first block, not its first line: one broken line
             # at the top must not cost the records after it.

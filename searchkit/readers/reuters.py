@@ -17,6 +17,9 @@ from .files import read_text
 from .text import tidy
 
 EXTENSIONS = (".sgm", ".sgml")
+# The DTD shipped beside the .sgm files of Reuters-21578: it marks the distribution's folder,
+# whose .txt files are documentation and word lists, not wire text.
+DISTRIBUTION_MARKER = "lewis.dtd"
 
 _RECORD = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S | re.I)
 _OPENING = re.compile(r"<REUTERS\b", re.I)
@@ -45,9 +48,12 @@ def _list(record: str, name: str) -> tuple[str, ...]:
     return tuple(_clean(d) for d in _D.findall(inner)) if inner else ()
 
 
-def read(path: Path, rel: str) -> Iterator[Article | ReadProblem]:
-    text, _ = read_text(path, preferred="latin-1")
-    yield from parse(text, rel)
+def read(path: Path, rel: str, encoding: str | None = None) -> Iterator[Article | ReadProblem]:
+    # Reuters-21578 is latin-1 (its few 8-bit bytes are Western letters): no detection.
+    decoded = read_text(path, encoding, fallback="latin-1")
+    if decoded.warning:
+        yield ReadProblem(rel, decoded.warning, skipped=False)
+    yield from parse(decoded.text, rel)
 
 
 def parse(text: str, rel: str) -> Iterator[Article | ReadProblem]:

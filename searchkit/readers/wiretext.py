@@ -34,9 +34,11 @@ _SHORT_DATELINE = re.compile(
 )
 
 
-def read(path: Path, rel: str) -> Iterator[Article | ReadProblem]:
-    text, _ = read_text(path)
-    yield from parse(text, rel)
+def read(path: Path, rel: str, encoding: str | None = None) -> Iterator[Article | ReadProblem]:
+    decoded = read_text(path, encoding)
+    if decoded.warning:
+        yield ReadProblem(rel, decoded.warning, skipped=False)
+    yield from parse(decoded.text, rel)
 
 
 def parse(text: str, rel: str) -> Iterator[Article | ReadProblem]:
