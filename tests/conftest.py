@@ -21,6 +21,15 @@ CORPUS = SHARED / "corpus"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not beside the repository")
 
 
+@pytest.fixture(autouse=True)
+def private_user_folders(tmp_path_factory, monkeypatch) -> None:
+    """No test reads or writes the real user's config file or data folder."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.delenv("SEARCHKIT_COLLECTION", raising=False)
+
+
 @pytest.fixture
 def archive(tmp_path: Path) -> Path:
     """A writable copy of the seeds, for tests that change the archive."""

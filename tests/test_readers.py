@@ -214,3 +214,115 @@ def test_archive_dates_are_naive_utc():
     assert parse_archive_date("2023-06-01T03:00:00+03:00") == datetime(2023, 6, 1, 0, 0)
     assert parse_archive_date("26-FEB-1987 15:01:01.79") == datetime(1987, 2, 26, 15, 1, 1, 790000)
     assert parse_archive_date("2022-02-30") is None
+
+
+# -- Russian wire copy, encodings, what is read ------------------------------------
+
+RUSSIAN = (" date 2022-01-19 МОСКВА, 19 января. /ТАСС/. Миротворцы ОДКБ успешно справились с задачей. "
+           "Об этом заявил президент.")
+
+
+def test_russian_dateline_gives_place_source_date_and_lead_sentence():
+    (article,) = [a for a in wiretext.parse(RUSSIAN, "x.txt") if isinstance(a, Article)]
+    assert (article.place, article.source, article.date) == ("МОСКВА", "ТАСС", datetime(2022, 1, 19))
+    assert article.title == "Миротворцы ОДКБ успешно справились с задачей."
+    assert article.body.startswith("Миротворцы") and "/ТАСС/" not in article.body
+
+
+def test_russian_dateline_with_region_and_year_gives_the_date_without_a_header():
+    items = list(wiretext.parse("ИГОРА /Ленинградская область/, 26 декабря 2024 г. /ТАСС/. Текст. Ещё.", "x.txt"))
+    (article,) = [a for a in items if isinstance(a, Article)]
+    assert (article.place, article.places, article.date) == ("ИГОРА", ("Ленинградская область",),
+                                                            datetime(2024, 12, 26))
+    assert not [p for p in items if isinstance(p, ReadProblem)]  # the dateline's date is enough
+    (may,) = [a for a in wiretext.parse("НУР-СУЛТАН, 5 мая 2021. /ТАСС/. Текст.", "y.txt")
+              if isinstance(a, Article)]
+    assert (may.place, may.date) == ("НУР-СУЛТАН", datetime(2021, 5, 5))
+
+
+@pytest.mark.parametrize("encoding", ["koi8-r", "cp866", "iso-8859-5", "cp1251"])
+def test_cyrillic_code_pages_are_detected(tmp_path, encoding):
+    path = tmp_path / "ru.txt"
+    path.write_bytes(RUSSIAN.encode(encoding))
+    (article,) = articles_of(path)
+    assert article.place == "МОСКВА" and article.title == "Миротворцы ОДКБ успешно справились с задачей."
+    assert problems_of(path) == []
+
+
+def test_western_text_is_still_read_as_western(tmp_path):
+    path = tmp_path / "fr.txt"
+    path.write_bytes(" date 2022-01-05 GENEVA, January 5. /TASS/. Le ministre a été élu à Genève.".encode("cp1252"))
+    (article,) = articles_of(path)
+    assert article.body == "Le ministre a été élu à Genève."
+
+
+def test_a_named_encoding_is_used_and_bytes_it_cannot_read_are_named(tmp_path):
+    path = tmp_path / "ru.txt"
+    path.write_bytes(RUSSIAN.encode("koi8-r"))
+    (article,) = [a for a in read_file(path, "ru.txt", "koi8-r") if isinstance(a, Article)]
+    assert article.place == "МОСКВА"
+    utf8 = tmp_path / "utf8.txt"
+    utf8.write_bytes(RUSSIAN.encode("utf-8") + b"\xff")
+    items = list(read_file(utf8, "utf8.txt", "utf-8"))
+    (problem,) = [p for p in items if isinstance(p, ReadProblem)]
+    assert not problem.skipped and "not valid utf-8" in problem.message
+    assert any(isinstance(a, Article) and a.place == "МОСКВА" for a in items)
+
+
+def test_include_and_exclude_patterns_choose_the_files(tmp_path):
+    from searchkit.readers import selection
+
+    for rel in ("a.txt", "drafts/b.txt", "2022/c.txt", "2022/d.jsonl", "2022/old/e.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x", encoding="utf-8")
+    assert [rel for _, rel in find_files(tmp_path, selection(exclude=["drafts/", "*.jsonl"]))] == \
+        ["a.txt", "2022/c.txt", "2022/old/e.txt"]
+    assert [rel for _, rel in find_files(tmp_path, selection(include=["2022/"], exclude=["old/"]))] == \
+        ["2022/c.txt", "2022/d.jsonl"]
+
+
+def test_the_reuters_distribution_indexes_articles_not_its_readme_and_word_lists(tmp_path):
+    (tmp_path / "lewis.dtd").write_text("<!ELEMENT REUTERS ...>", encoding="ascii")
+    for name in ("README.txt", "all-topics-strings.lc.txt", "cat-descriptions_120396.txt"):
+        (tmp_path / name).write_text("acq\nalum\nbarley\n", encoding="ascii")
+    (tmp_path / "reut2-000.sgm").write_text(
+        '<REUTERS NEWID="1"><TEXT><TITLE>Cocoa</TITLE><BODY>Cocoa rose. Reuter</BODY></TEXT></REUTERS>',
+        encoding="latin-1")
+    assert [rel for _, rel in find_files(tmp_path)] == ["reut2-000.sgm"]
+    # Elsewhere .txt files beside .sgm files are wire text as ever.
+    (tmp_path / "lewis.dtd").unlink()
+    assert "README.txt" in [rel for _, rel in find_files(tmp_path)]
+
+
+@pytest.mark.parametrize(
+    "typed, start, end",
+    [
+        ("yesterday", datetime(2022, 1, 19), datetime(2022, 1, 20)),
+        ("7 days ago", datetime(2022, 1, 13), datetime(2022, 1, 14)),
+        ("last week", datetime(2022, 1, 13), datetime(2022, 1, 14)),
+        ("19 января 2022", datetime(2022, 1, 19), datetime(2022, 1, 20)),
+        ("январь 2022", datetime(2022, 1, 1), datetime(2022, 2, 1)),
+        ("вчера", datetime(2022, 1, 19), datetime(2022, 1, 20)),
+    ],
+)
+def test_relative_and_russian_typed_dates(typed, start, end):
+    now = datetime(2022, 1, 20, 15, 30)
+    assert parse_user_date(typed, now=now) == start
+    assert parse_user_date(typed, end=True, now=now) == end
+
+
+def test_a_typed_date_nobody_can_read_is_a_user_error():
+    with pytest.raises(UserError, match="cannot read the date 'someday'"):
+        parse_user_date("someday")
+    with pytest.raises(UserError, match="cannot read the date 'в четверг на той неделе'"):
+        parse_user_date("в четверг на той неделе")
+
+
+def test_plain_dates_do_not_load_dateparser():
+    import subprocess
+    import sys
+
+    code = ("import sys; from searchkit.dates import parse_user_date; parse_user_date('Jan 10 2022'); "
+            "print('dateparser' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"

@@ -12,7 +12,8 @@ _TAG = re.compile(r"<[^>]{0,2000}>")
 _BLOCK_TAG = re.compile(r"</?(p|br|div|li|ul|ol|h\d|tr|blockquote)\b[^>]{0,2000}>", re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(\n\s*)+")
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’']))\s+(?=[\"“‘']?[A-Z0-9])")
+# A sentence ends at . ! ? (perhaps closing a quote), before a capital, Latin or Cyrillic.
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’'»]))\s+(?=[\"“‘'«]?[A-ZА-ЯЁ0-9])")
 
 
 def drop_control_chars(text: str) -> str:
