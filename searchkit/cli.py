@@ -435,16 +435,16 @@ def query_command(collection: tuple[str, ...], all_collections: bool, archive_di
         click.echo(f"searchkit: hint: --since {since} is after --until {until}: no article can match", err=True)
     from .federation import Member
 
+    requests = [_request_for(t, base, since, until) for t in targets]  # a bad default date: before any work
     opened = [(t, open_index(t)) for t in targets]
     members = []
-    for target, ix in opened:
+    for (target, ix), request in zip(opened, requests):
         if more_like:
             if ix.article(more_like) is None:
                 raise UserError(f"no article with id {more_like!r} in {target.index}")
-            members.append(Member(target.name or "", partial(ix.more_like, more_like),
-                                  _request_for(target, base, since, until)))
+            members.append(Member(target.name or "", partial(ix.more_like, more_like), request))
         else:
-            members.append(Member(target.name or "", ix.search, _request_for(target, base, since, until)))
+            members.append(Member(target.name or "", ix.search, request))
     try:
         writer = output.HitWriter(fmt, sys.stdout, console=_stdout(color) if fmt == "text" else None,
                                   print0=print0, collections=len(targets) > 1, every=every)

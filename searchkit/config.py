@@ -125,22 +125,25 @@ class _Where:
         self.lines = text.splitlines()
 
     def line_of(self, key: str, table: str | None = None) -> int | None:
-        start = 0
-        if table is not None:  # search from the table's header on
-            header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
-            start = next((i for i, line in enumerate(self.lines) if header.match(line)), 0)
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for i in range(start, len(self.lines)):
-            if pattern.match(self.lines[i]):
-                return i + 1
-        header = re.compile(rf"^\s*\[\s*{re.escape(table + '.' if table else '')}{re.escape(key)}\s*\]")
+        """The line of `key` (dotted, as "collections.tass.language"): a table header
+        [key], else `name =` after the header of `table` (or anywhere)."""
+        header = re.compile(rf"^\s*\[\s*{re.escape(key)}\s*\]")
         for i, line in enumerate(self.lines):
             if header.match(line):
+                return i + 1
+        start = 0
+        if table is not None:  # search from the table's header on
+            table_header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+            start = next((i for i, line in enumerate(self.lines) if table_header.match(line)), 0)
+        name = key.rsplit(".", 1)[-1]
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=")
+        for i in range(start, len(self.lines)):
+            if pattern.match(self.lines[i]):
                 return i + 1
         return None
 
     def error(self, key: str, message: str, table: str | None = None) -> ConfigError:
-        line = self.line_of(key.rsplit(".", 1)[-1], table)
+        line = self.line_of(key, table)
         where = f"{self.path}:{line}" if line else str(self.path)
         return ConfigError(f"{where}: {key}: {message}")
 
