@@ -378,7 +378,7 @@ The query language (README, "The query language"):
 
 \b
 Output formats (--format): text (people), json (one object), jsonl (a hit per line),
-csv, ids, paths (one per line; NUL-separated with --print0, for `xargs -0`).
+csv, ids, paths (one per line; NUL-separated with --null, for `xargs -0`).
 """
 
 
@@ -401,7 +401,7 @@ csv, ids, paths (one per line; NUL-separated with --print0, for `xargs -0`).
 @click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="text", show_default=True,
               help="text, json, jsonl (a hit per line), csv, ids or paths (one per line).")
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json (the README's contract).")
-@click.option("--print0", "-0", is_flag=True, help="With --format ids or paths: NUL after each, for xargs -0.")
+@click.option("--null", "-0", "print0", is_flag=True, help="With --format ids or paths: a NUL after each, for xargs -0.")
 @color_option
 def query_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
                   index_dir: Path | None, text: tuple[str, ...], source: tuple[str, ...],
@@ -418,7 +418,7 @@ def query_command(collection: tuple[str, ...], all_collections: bool, archive_di
     if as_json:
         fmt = "json"
     if print0 and fmt not in ("ids", "paths"):
-        raise UserError("--print0 goes with --format ids or --format paths")
+        raise UserError("--null goes with --format ids or --format paths")
     if more_like and text:
         raise UserError("give TEXT or --more-like ID, not both")
     targets = resolve_targets(collection, all_collections, archive_dir, index_dir)

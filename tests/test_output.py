@@ -52,11 +52,11 @@ def test_csv_ids_paths_and_nul_separated_ids(run, wheat):
     assert rows[1][1].endswith("archive/wheat-01.txt") and len(rows) == 11
     ids = run("query", "CSTO", "--format", "ids", "--sort", "newest").stdout
     assert ids == f"{MOSCOW_ID}\n{MINSK_ID}\n"
-    nul = run("query", "CSTO", "--format", "ids", "--print0", "--sort", "newest").stdout
+    nul = run("query", "CSTO", "--format", "ids", "--null", "--sort", "newest").stdout
     assert nul == f"{MOSCOW_ID}\0{MINSK_ID}\0"
     paths = run("query", "CSTO", "--format", "paths", "--sort", "oldest").stdout.splitlines()
     assert [Path(p).name for p in paths] == [MINSK_ID, MOSCOW_ID]
-    assert_user_error(run("query", "CSTO", "--print0"), "--print0 goes with --format ids")
+    assert_user_error(run("query", "CSTO", "--null"), "--null goes with --format ids")
 
 
 def test_more_like_in_text_and_json(run, wheat):
