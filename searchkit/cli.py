@@ -401,7 +401,8 @@ csv, ids, paths (one per line; NUL-separated with --null, for `xargs -0`).
 @click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="text", show_default=True,
               help="text, json, jsonl (a hit per line), csv, ids or paths (one per line).")
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json (the README's contract).")
-@click.option("--null", "-0", "print0", is_flag=True, help="With --format ids or paths: a NUL after each, for xargs -0.")
+@click.option("--null", "-0", "print0", is_flag=True,
+              help="With --format ids or paths: a NUL after each, for xargs -0.")
 @color_option
 def query_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
                   index_dir: Path | None, text: tuple[str, ...], source: tuple[str, ...],
