@@ -287,12 +287,15 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
         task = bar.add_task("scanning", total=None, articles="")
 
         def progress(p: ReindexProgress) -> None:
-            described = {"reading": "reading files", "committing": "committing"}.get(p.phase, p.phase)
+            nonlocal task
             articles = f"{p.articles:,} articles" if p.articles else ""
-            if p.phase == "committing":  # a phase of its own: no count to show, just that it runs
-                bar.update(task, description=described, completed=None, total=None, articles=articles)
-            else:
-                bar.update(task, description=described, completed=p.done, total=p.total, articles=articles)
+            if p.phase == "committing":  # a phase of its own, with no count: a bar of its own
+                if bar.tasks[0].description != "committing":
+                    bar.remove_task(task)
+                    task = bar.add_task("committing", total=None, articles=articles)
+                return
+            described = "reading files" if p.phase == "reading" else p.phase
+            bar.update(task, description=described, completed=p.done, total=p.total, articles=articles)
 
         def warn(problem: ReadProblem) -> None:
             bar.console.print(Text(line(problem)))  # printed above the bar, never into it

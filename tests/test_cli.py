@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -273,3 +274,58 @@ def test_a_too_broad_wildcard_is_refused_in_one_line(tmp_path):
     cli("reindex")
     assert_user_error(cli("query", "zz*"), "too broad", "1,500 words")
     assert as_json(cli("query", "zz0001*", "--json"))["total"] == 1
+
+
+# -- reindex progress ------------------------------------------------------------
+
+
+def _feed(folder, records: int, broken_line: int | None = None) -> None:
+    lines = [json.dumps({"title": f"Story {i}", "body": f"Wheat and corn, word{i}.", "date": "2022-01-05"})
+             for i in range(records)]
+    if broken_line:
+        lines[broken_line - 1] = '{"title": "cut'
+    (folder / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_progress_counts_the_articles_of_one_big_file(tmp_path):
+    from searchkit.engine.indexer import reindex
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    _feed(archive, 3500)
+    seen = []
+    reindex(archive, tmp_path / "index", progress=seen.append)
+    reading = [(p.done, p.articles) for p in seen if p.phase == "reading"]
+    # Counted while the one file is still being read, not only when it is done.
+    assert (0, 1000) in reading and (0, 3000) in reading
+    assert reading[-1] == (1, 3500)
+    assert [p.phase for p in seen][-1] == "committing" and seen[-1].articles == 3500
+
+
+def test_progress_on_a_terminal_prints_warnings_above_the_bar(tmp_path):
+    import pty
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    _feed(archive, 50, broken_line=7)
+    env = {**os.environ, "SEARCHKIT_ARCHIVE": str(archive), "SEARCHKIT_INDEX": str(tmp_path / "ix"),
+           "TERM": "xterm", "COLUMNS": "100"}
+    main_fd, child = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "searchkit", "reindex"], stdin=child, stdout=child,
+                               stderr=child, env=env, cwd=REPO)
+    os.close(child)
+    written = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.close(main_fd)
+    assert process.wait(timeout=120) == 0
+    text = written.decode("utf-8", errors="replace")
+    # The warning is a line of its own, whole: no piece of the bar inside it.
+    assert re.search(r"searchkit: skipped: feed\.jsonl:7: not valid JSON \([^\x1b\r\n]*\)\r\n", text), text
+    assert "indexed 49 articles (full rebuild of 1 file, 1 skipped)" in text

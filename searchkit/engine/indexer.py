@@ -212,7 +212,18 @@ def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read:
     if progress:
         progress(ReindexProgress("reading", 0, len(files)))
 
+    files_done = 0
+    articles_read = 0
+
+    def articles(read: int) -> None:  # while a chunk is read: a big file shows its progress too
+        nonlocal articles_read
+        articles_read = max(articles_read, read)
+        if progress:
+            progress(ReindexProgress("reading", files_done, len(files), articles=articles_read))
+
     def chunk_done(result: ChunkResult, done: int) -> None:
+        nonlocal files_done
+        files_done = done
         summary.added_articles += result.articles
         for problem in result.problems:
             if problem.skipped:
@@ -221,10 +232,11 @@ def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read:
             if on_problem:
                 on_problem(problem)
         if progress:
-            progress(ReindexProgress("reading", done, len(files), articles=summary.added_articles))
+            progress(ReindexProgress("reading", done, len(files),
+                                     articles=max(articles_read, summary.added_articles)))
 
     writer.remove_files(to_delete)
-    writer.add_files(files, processes=processes, on_chunk=chunk_done)
+    writer.add_files(files, processes=processes, on_chunk=chunk_done, on_articles=articles if progress else None)
     if progress:
         progress(ReindexProgress("committing", len(files), len(files), articles=summary.added_articles))
     return writer.commit({"archive": str(archive.resolve())})

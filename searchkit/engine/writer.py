@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -89,8 +90,23 @@ def new_segment(doc_count: int) -> ArraySegment:
     return ArraySegment(whoosh_compat.INDEX_NAME, doc_count, segid=secrets.token_hex(8))
 
 
-def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
-    """Read, analyse and write one chunk of files as a segment in `folder`."""
+# Articles read so far by every worker of a reindex: a progress bar counts articles while a
+# chunk (one big JSON Lines file, say) is still being read. Set in each worker.
+_articles_counter: Any = None
+
+
+def _count_articles(n: int, on_articles: Callable[[int], None] | None) -> None:
+    if on_articles is not None:
+        on_articles(n)
+    if _articles_counter is not None:
+        with _articles_counter.get_lock():
+            _articles_counter.value += n
+
+
+def read_chunk(folder: str, files: Sequence[FileToRead],
+               on_articles: Callable[[int], None] | None = None) -> ChunkResult:
+    """Read, analyse and write one chunk of files as a segment in `folder`
+    (`on_articles(n)` after each batch of n articles analysed)."""
     builder = SegmentBuilder()
     result = ChunkResult(None, {})
     batch: list[Article] = []
@@ -102,6 +118,7 @@ def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
                 batch.append(item)
                 if len(batch) >= BATCH_ARTICLES:
                     builder.add(batch)
+                    _count_articles(len(batch), on_articles)
                     batch = []
             else:
                 result.problems.append(item)
@@ -111,6 +128,7 @@ def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
         signature = f"{RETRY}{f.signature}" if skipped else f.signature
         result.files[f.rel] = FileRecord(signature, content_hash(Path(f.path)))
     builder.add(batch)
+    _count_articles(len(batch), on_articles)
     result.articles = builder.doc_count
     if builder.doc_count:
         segment = new_segment(builder.doc_count)
@@ -188,10 +206,12 @@ class Writer:
             self.manifest.pop(rel, None)
 
     def add_files(self, files: Sequence[FileToRead], *, processes: int = 1,
-                  on_chunk: Callable[[ChunkResult, int], None] | None = None) -> None:
-        """Read `files` into new segments; `on_chunk(result, files_done)` after each chunk."""
+                  on_chunk: Callable[[ChunkResult, int], None] | None = None,
+                  on_articles: Callable[[int], None] | None = None) -> None:
+        """Read `files` into new segments; `on_chunk(result, files_done)` after each chunk,
+        `on_articles(read_so_far)` now and then while chunks are read (in this thread)."""
         done = 0
-        for result in _run_chunks(str(self.folder), chunks(files), processes):
+        for result in _run_chunks(str(self.folder), chunks(files), processes, on_articles):
             done += len(result.files)
             if result.segment is not None:
                 self._written.append(self.folder / result.segment.file_name())
@@ -301,19 +321,44 @@ def _word_frequencies(segments: Sequence[SegmentArrays]) -> Counter[str]:
 # -- worker processes ------------------------------------------------------------------
 
 
-def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int) -> Iterator[ChunkResult]:
+PROGRESS_SECONDS = 0.25  # how often the count of articles read is reported while workers read
+
+
+def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int,
+                on_articles: Callable[[int], None] | None = None) -> Iterator[ChunkResult]:
     """Each chunk's result, in order; in `processes` worker processes when above one."""
     if processes <= 1 or len(work) <= 1:
+        read = 0
+
+        def counted(n: int) -> None:
+            nonlocal read
+            read += n
+            if on_articles is not None:
+                on_articles(read)
+
         for files in work:
-            yield read_chunk(folder, files)
+            yield read_chunk(folder, files, counted)
         return
     # Forking a process with other threads running (the TUI's) can copy a lock held
     # mid-operation; from a side thread the workers come from a clean fork server.
     forked = threading.current_thread() is threading.main_thread()
     context = multiprocessing.get_context("fork" if forked else "forkserver")
-    pool = context.Pool(processes, initializer=_worker_start, initargs=(os.getpid() if forked else None,))
+    counter = context.Value("q", 0)
+    pool = context.Pool(processes, initializer=_worker_start,
+                        initargs=(os.getpid() if forked else None, counter))
     try:
-        yield from pool.imap(_read_chunk_job, [(folder, files) for files in work])
+        results = pool.imap(_read_chunk_job, [(folder, files) for files in work])
+        for _ in work:
+            while True:  # wait for the next chunk, reporting the articles read meanwhile
+                try:
+                    result = results.next(timeout=PROGRESS_SECONDS if on_articles else None)
+                    break
+                except multiprocessing.TimeoutError:
+                    if on_articles is not None:
+                        on_articles(counter.value)
+            if on_articles is not None:
+                on_articles(counter.value)
+            yield result
         pool.close()
     except BaseException:
         pool.terminate()
@@ -329,10 +374,12 @@ def _read_chunk_job(job: tuple[str, list[FileToRead]]) -> ChunkResult:
 _PR_SET_PDEATHSIG = 1
 
 
-def _worker_start(parent: int | None) -> None:
+def _worker_start(parent: int | None, counter: Any = None) -> None:
     """In each worker: the parent alone answers Ctrl-C and SIGTERM (a worker says
     nothing and is stopped by it), and a worker dies with its parent, so a killed
     reindex leaves no process writing behind it."""
+    global _articles_counter
+    _articles_counter = counter
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
