@@ -541,11 +541,15 @@ def _page_article(article: Article, colored: bool) -> None:
 
     from rich.console import Console
 
+    size = shutil.get_terminal_size()
     buffer = io.StringIO()
     console = Console(file=buffer, highlight=False, force_terminal=colored, no_color=not colored,
-                      width=shutil.get_terminal_size().columns)
+                      width=size.columns)
     output.print_article(console, article)
-    # less: quit when it fits one screen, keep colours, leave the text on the screen.
+    if buffer.getvalue().count("\n") < size.lines:  # it fits on the screen: no pager needed
+        output.print_article(_stdout("always" if colored else "never"), article)
+        return
+    # less: keep colours, leave the text on the screen when it ends.
     os.environ.setdefault("LESS", "FRX")
     click.echo_via_pager(buffer.getvalue(), color=colored)
 

@@ -193,7 +193,6 @@ INDENT = 5  # hits are numbered "  1. "; what follows the number lines up under 
 
 def print_hits(console: Console, hits: Sequence[Hit], offset: int,
                collections: Sequence[str | None] = ()) -> None:
-    from rich.padding import Padding
     from rich.text import Text
 
     names = collections or [None] * len(hits)
@@ -203,13 +202,31 @@ def print_hits(console: Console, hits: Sequence[Hit], offset: int,
         if name:
             line.append(f"  [{printable(name, single_line=True)}]", style="magenta")
         console.print(line)
-        # A title is one line, cut with an ellipsis on a terminal; a snippet wraps with a
-        # hanging indent, under the title rather than under the number.
-        title = Text(printable(hit.title, single_line=True), style="bold", no_wrap=True, overflow="ellipsis")
-        console.print(Padding(title, (0, 0, 0, INDENT)))
-        console.print(Padding(spans_to_text(hit.snippet), (0, 0, 0, INDENT)))
-        console.print(Padding(Text(printable(hit.id, single_line=True), style="dim"), (0, 0, 0, INDENT)))
+        title = Text(printable(hit.title, single_line=True), style="bold")
+        for part, one_line in ((title, True), (spans_to_text(hit.snippet), False),
+                               (Text(printable(hit.id, single_line=True), style="dim"), False)):
+            _print_indented(console, part, one_line=one_line)
         console.print()
+
+
+def _print_indented(console: Console, text: Text, *, one_line: bool) -> None:
+    """`text` under the title's column. On a terminal a title is cut to one line with an
+    ellipsis, and other text wraps with a hanging indent; piped, lines are never wrapped."""
+    from rich.text import Text
+
+    indent = Text(" " * INDENT)
+    if console.soft_wrap:
+        console.print(indent + text)
+        return
+    width = max(10, console.width - INDENT)
+    if one_line:
+        text = text.copy()
+        text.truncate(width, overflow="ellipsis")
+        console.print(indent + text)
+        return
+    for line in text.wrap(console, width):
+        line.rstrip()
+        console.print(indent + line)
 
 
 def print_summary(console: Console, response: SearchResponse, *, every: bool = False) -> None:

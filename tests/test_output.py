@@ -125,13 +125,13 @@ def test_a_closed_pipe_ends_quietly_with_status_0(tmp_path, wheat):
     assert piped.stderr.strip() == "status=0", piped.stderr
 
 
-def test_show_goes_through_the_pager_on_a_terminal(tmp_path, archive):
+def test_show_goes_through_the_pager_on_a_terminal_when_longer_than_the_screen(tmp_path, archive):
     paged = tmp_path / "paged.txt"
     pager = tmp_path / "pager"
     pager.write_text(f"#!/bin/sh\ncat > '{paged}'\n", encoding="utf-8")
     pager.chmod(0o755)
     env = {**os.environ, "SEARCHKIT_ARCHIVE": str(archive), "SEARCHKIT_INDEX": str(tmp_path / "ix"),
-           "PAGER": str(pager), "NO_COLOR": "1", "TERM": "xterm"}
+           "PAGER": str(pager), "NO_COLOR": "1", "TERM": "xterm", "LINES": "5"}
     assert _run([sys.executable, "-m", "searchkit", "reindex"], env).returncode == 0
     main, child = pty.openpty()
     try:

@@ -326,3 +326,17 @@ def test_plain_dates_do_not_load_dateparser():
             "print('dateparser' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+@needs_shared
+def test_the_official_reuters_tarball_extracted_whole_gives_only_its_sgml(tmp_path):
+    import tarfile
+
+    tarball = CORPUS / "reuters21578" / "reuters21578.tar.xz"
+    with tarfile.open(tarball) as tar:
+        # Everything but 21 of the 22 .sgm files (the one kept is enough to show they are read).
+        members = [m for m in tar.getmembers() if not m.name.endswith(".sgm") or m.name.endswith("-000.sgm")]
+        tar.extractall(tmp_path, members=members, filter="data")
+    found = [rel for _, rel in find_files(tmp_path)]
+    assert any(rel.endswith("README.txt") for rel in (m.name for m in members))
+    assert found == ["reuters/reut2-000.sgm"]
