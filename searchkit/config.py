@@ -113,8 +113,12 @@ def load(path: Path | None = None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # The message ends "(at line L, column C)": said once, in our shape.
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        # The message ends "(at line L, column C)": said in the shape of the other errors.
+        at = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(exc))
+        if at is None:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        reason = str(exc)[:at.start()]
+        raise ConfigError(f"{path}:{at.group(1)}: not valid TOML: {reason} (column {at.group(2)})") from None
     return _parse(path, text, data)
 
 

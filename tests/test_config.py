@@ -160,7 +160,7 @@ def test_a_newly_excluded_file_counts_as_removed(elsewhere, tass):
         ('[collections.tass]\narchive = "x"\nlanguage = "de"\n', [":3:", "language", "'de' is not one of en, ru"]),
         ('[collections.tass]\narchive = "x"\nexclude = 3\n', [":3:", "exclude", "list of strings"]),
         ('[collections.tass]\nindex = "x"\n', [":1:", "collections.tass", "archive"]),
-        ('\n[collections.tass]\narchive = "x\n', ["line 3", "not valid TOML"]),
+        ('\n[collections.tass]\narchive = "x\n', [":3:", "not valid TOML", "column"]),
         ('default = "nope"\n', [":1:", "default", "no collection named 'nope'"]),
         ('[collections.tass]\narchive = "x"\n[collections.tass.filters]\nsince = 2022\n',
          [":4:", "since", "a date in quotes"]),
