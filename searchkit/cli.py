@@ -651,7 +651,11 @@ def add_command(name: str, folder: Path, language: str, encoding: str | None, in
     if not folder.is_dir():
         state = "is not a folder" if folder.exists() else "does not exist"
         raise UserError(f"archive folder {folder} {state}")
+    from .api import open as open_api
+
     cfg = config.load()
+    # A folder that is not an index is refused before the config file is touched.
+    open_api(index_dir or config.default_index(name), folder).exists()
     added = config.add_collection(cfg, name, folder.resolve(), language=language, encoding=encoding,
                                   index=index_dir.resolve() if index_dir else None)
     click.echo(f"searchkit: added collection {name!r} to {printable_name(str(cfg.path))}", err=True)

@@ -123,6 +123,8 @@ def test_add_refuses_what_it_cannot_use(elsewhere, tass, tmp_path):
     assert_user_error(searchkit("add", "tass", str(tmp_path / "missing")), "does not exist")
     assert_user_error(searchkit("add", "bad name", str(tass)), "cannot name a collection")
     assert_user_error(searchkit("add", "x", str(tass), "--encoding", "klingon"), "unknown encoding 'klingon'")
+    assert_user_error(searchkit("add", "x", str(tass), "--index", str(tass)), "not")  # the archive itself
+    assert not config_file().exists()  # nothing written
     assert searchkit("add", "tass", str(tass), "--no-index").exit_code == 0
     assert_user_error(searchkit("add", "tass", str(tass)), "already a collection 'tass'")
 
