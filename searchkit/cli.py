@@ -451,7 +451,8 @@ def query_command(collection: tuple[str, ...], all_collections: bool, archive_di
             members.append(Member(target.name or "", ix.search, request))
     try:
         writer = output.HitWriter(fmt, sys.stdout, console=_stdout(color) if fmt == "text" else None,
-                                  print0=print0, collections=len(targets) > 1, every=every)
+                                  print0=print0, collections=len(targets) > 1, every=every,
+                                  more_like=more_like)
         total = _run_query(members, base, every, writer)
     finally:
         for _, ix in opened:

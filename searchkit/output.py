@@ -96,8 +96,9 @@ class HitWriter:
     (`--all` streams pages; everything but text and json is written at once)."""
 
     def __init__(self, fmt: str, out: IO[str], *, console: Console | None = None, print0: bool = False,
-                 collections: bool = False, every: bool = False) -> None:
+                 collections: bool = False, every: bool = False, more_like: str | None = None) -> None:
         self.fmt, self.out, self.console = fmt, out, console
+        self.more_like = more_like
         self.every = every
         self.end = "\0" if print0 else "\n"
         self.collections = collections
@@ -139,6 +140,8 @@ class HitWriter:
         if self.fmt == "json":
             data = response_to_json(response, every=self.every)
             data["hits"] = self._json_hits
+            if self.more_like is not None:  # the article the hits are like (`query` is empty)
+                data["more_like"] = self.more_like
             self.out.write(dumps(data) + "\n")
         elif self.fmt == "text" and self.console is not None:
             print_summary(self.console, response, every=self.every)

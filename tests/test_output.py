@@ -63,6 +63,7 @@ def test_more_like_in_text_and_json(run, wheat):
     similar = as_json(run("query", "--more-like", "wheat-01.txt", "--json", "--limit", "20"))
     ids = [h["id"] for h in similar["hits"]]
     assert "wheat-01.txt" not in ids and set(ids) >= {f"wheat-{d:02d}.txt" for d in range(2, 13)}
+    assert (similar["more_like"], similar["query"]) == ("wheat-01.txt", "")
     assert "wheat-" in run("query", "--more-like", "wheat-01.txt").stdout
     assert_user_error(run("query", "--more-like", "nope.txt"), "no article with id 'nope.txt'")
     assert_user_error(run("query", "x", "--more-like", "wheat-01.txt"), "not both")
