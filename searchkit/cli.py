@@ -500,10 +500,18 @@ def _stdout(color: str = "auto") -> Console:
 
     colored = use_color(color)
     if sys.stdout.isatty():
-        return Console(highlight=False, no_color=not colored, force_terminal=True if colored else None)
-    # Piped output is unwrapped; colour only when asked for.
-    return Console(highlight=False, soft_wrap=True, no_color=not colored,
-                   force_terminal=colored, color_system="standard" if colored else None)
+        console = Console(highlight=False, no_color=not colored, force_terminal=True if colored else None)
+    else:  # piped output is unwrapped; colour only when asked for
+        console = Console(highlight=False, soft_wrap=True, no_color=not colored,
+                          force_terminal=colored, color_system="standard" if colored else None)
+    console.on_broken_pipe = _rich_broken_pipe  # type: ignore[method-assign]
+    return console
+
+
+def _rich_broken_pipe() -> None:
+    """Rich's own answer to a closed pipe is exit status 1: ours is a quiet 0."""
+    _quiet_broken_pipe()
+    raise SystemExit(0)
 
 
 # -- show, stats, tui ------------------------------------------------------------

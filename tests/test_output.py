@@ -124,6 +124,10 @@ def test_a_closed_pipe_ends_quietly_with_status_0(tmp_path, wheat):
     piped = _run(["sh", "-c", f"({command}) | head -c 1"], env)
     assert piped.stdout == "{"
     assert piped.stderr.strip() == "status=0", piped.stderr
+    text = f"{sys.executable} -m searchkit query wheat --all; echo status=$? >&2"
+    piped = _run(["sh", "-c", f"({text}) | head -n 1"], env)
+    assert piped.stdout.startswith("  1. 2022-02-")
+    assert piped.stderr.strip() == "status=0", piped.stderr
 
 
 def test_show_goes_through_the_pager_on_a_terminal_when_longer_than_the_screen(tmp_path, archive):
