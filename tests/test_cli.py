@@ -302,6 +302,23 @@ def test_progress_counts_the_articles_of_one_big_file(tmp_path):
     assert [p.phase for p in seen][-1] == "committing" and seen[-1].articles == 3500
 
 
+def test_progress_counts_articles_read_by_worker_processes(tmp_path, monkeypatch):
+    from searchkit.engine import indexer, writer
+    from searchkit.engine.indexer import reindex
+
+    archive = tmp_path / "archive"
+    (archive / "b").mkdir(parents=True)
+    _feed(archive, 2500)
+    _feed(archive / "b", 1500)
+    monkeypatch.setattr(indexer, "PARALLEL_BYTES", 0)  # two worker processes, one file each
+    monkeypatch.setattr(writer, "chunks", lambda files: [[f] for f in files])
+    seen = []
+    summary = reindex(archive, tmp_path / "index", progress=seen.append)
+    counts = [p.articles for p in seen if p.phase == "reading"]
+    assert counts == sorted(counts) and counts[-1] == summary.articles == 4000
+    assert [p.done for p in seen if p.phase == "reading"][-1] == 2
+
+
 def test_progress_on_a_terminal_prints_warnings_above_the_bar(tmp_path):
     import pty
 

@@ -343,22 +343,24 @@ def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int,
     # mid-operation; from a side thread the workers come from a clean fork server.
     forked = threading.current_thread() is threading.main_thread()
     context = multiprocessing.get_context("fork" if forked else "forkserver")
-    counter = context.Value("q", 0)
+    # Only a reindex that shows its progress shares a counter with the workers.
+    counter = context.Value("q", 0) if on_articles is not None else None
     pool = context.Pool(processes, initializer=_worker_start,
                         initargs=(os.getpid() if forked else None, counter))
     try:
         results = pool.imap(_read_chunk_job, [(folder, files) for files in work])
-        for _ in work:
-            while True:  # wait for the next chunk, reporting the articles read meanwhile
-                try:
-                    result = results.next(timeout=PROGRESS_SECONDS if on_articles else None)
-                    break
-                except multiprocessing.TimeoutError:
-                    if on_articles is not None:
+        if on_articles is None or counter is None:
+            yield from results
+        else:
+            for _ in work:
+                while True:  # wait for the next chunk, reporting the articles read meanwhile
+                    try:
+                        result = results.next(timeout=PROGRESS_SECONDS)
+                        break
+                    except multiprocessing.TimeoutError:
                         on_articles(counter.value)
-            if on_articles is not None:
                 on_articles(counter.value)
-            yield result
+                yield result
         pool.close()
     except BaseException:
         pool.terminate()
