@@ -113,6 +113,7 @@ class SearchScreen(Screen):
         since, until = sidebar.dates()
         results = self.query_one(ResultsList).size
         width = results.width or 80
+        chosen = sidebar.selection()
         return SearchRequest(
             text="" if self.like else self.query_one(QueryBox).value,
             since=since, until=until, sort=self.sort, page=page, match=self.match,
@@ -120,7 +121,8 @@ class SearchScreen(Screen):
             page_size=max(MIN_PAGE_SIZE, (results.height or 24) // 3 + 4),
             # Fill about three lines of the results' width; a wide terminal shows more.
             snippet_chars=max(120, min(600, width * 2 - 20)),
-            **sidebar.selection(),
+            source=chosen["source"], place=chosen["place"], topic=chosen["topic"],
+            year=chosen["year"], month=chosen["month"],
         )
 
     def search_soon(self) -> None:
