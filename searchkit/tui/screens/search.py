@@ -38,6 +38,7 @@ from ..widgets import FacetSidebar, QueryBox, ResultsList, StatusLine
 TYPING_PAUSE = 0.04  # seconds of quiet before searching, when keys come faster than results
 MIN_PAGE_SIZE = 10
 PROGRESS_EVERY = 0.1  # seconds between progress updates sent from the indexer
+FACET_LIMIT = 25  # values a facet lists until "show all"
 
 
 class SearchScreen(Screen):
@@ -68,6 +69,7 @@ class SearchScreen(Screen):
         self._timer: Timer | None = None
         self._idle_timer: Timer | None = None
         self._request = SearchRequest()
+        self.facet_limit = FACET_LIMIT
 
     def compose(self) -> ComposeResult:
         yield QueryBox()
@@ -123,6 +125,7 @@ class SearchScreen(Screen):
             snippet_chars=max(120, min(600, width * 2 - 20)),
             source=chosen["source"], place=chosen["place"], topic=chosen["topic"],
             year=chosen["year"], month=chosen["month"],
+            facet_limit=self.facet_limit, facet_all=sidebar.whole(),
         )
 
     def search_soon(self) -> None:
@@ -134,6 +137,7 @@ class SearchScreen(Screen):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(TYPING_PAUSE, self.search_now)
+        self.query_one(StatusLine).show_busy(True)
 
     def search_now(self) -> None:
         if self._timer is not None:
@@ -143,6 +147,7 @@ class SearchScreen(Screen):
             return
         self.seq += 1
         self._request = self.current_request()
+        self.query_one(StatusLine).show_busy(True)
         self._search(self.seq, self._request, self.like[0] if self.like else None, False)
 
     @work(thread=True, group="search")
@@ -165,17 +170,23 @@ class SearchScreen(Screen):
             if message.append:
                 results.append(message.response)
             else:
-                results.show(message.response)
-                self._show_filters()  # with the results: the bar appearing is a relayout
-                self.query_one(FacetSidebar).update_counts(message.response.facets)
-                self.response = message.response
-                self.query_one(StatusLine).show_response(message.response, self.like[1] if self.like else None)
+                response = message.response
+                results.show(response)
+                filters = self._show_filters()  # with the results: the bar appearing is a relayout
+                self.query_one(FacetSidebar).update_counts(response.facets, response.facet_sizes,
+                                                           nothing_found=not response.total)
+                self.response = response
+                status = self.query_one(StatusLine)
+                status.show_response(response, self.like[1] if self.like else None, filtered=bool(filters))
+                status.show_busy(self._timer is not None)
         self.call_after_refresh(self._painted, message.seq)
 
     def on_search_failed(self, message: SearchFailed) -> None:
         if message.seq != self.seq:
             return
-        self.query_one(StatusLine).show_error(message.error)
+        status = self.query_one(StatusLine)
+        status.show_error(message.error)
+        status.show_busy(self._timer is not None)
         self._show_filters()
         self.call_after_refresh(self._painted, message.seq)
 
@@ -206,11 +217,12 @@ class SearchScreen(Screen):
         else:
             self.search_now()
 
-    def _show_filters(self) -> None:
+    def _show_filters(self) -> list[str]:
         parts = self.query_one(FacetSidebar).describe()
         label = self.query_one("#filters", Label)
         label.display = bool(parts)
         label.update("Filters: " + printable("; ".join(parts), single_line=True) + "   (esc clears)")
+        return parts
 
     # Opening and "more like this" -------------------------------------------------
 

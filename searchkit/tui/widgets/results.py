@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -13,6 +14,8 @@ from ..render import hit_text
 
 # Ask for the next page when the cursor or the view is this many hits from the end.
 PAGE_IN_MARGIN = 8
+NOTHING_FOUND = ("No article matches. Fewer words, OR between them, a wildcard (peace*) "
+                 "or clearing the filters (esc) finds more.")
 
 
 class ResultsList(OptionList):
@@ -50,6 +53,8 @@ class ResultsList(OptionList):
         self.append(response)
         if self.hits:
             self.highlighted = 0
+        elif not response.total:
+            self.add_option(Option(Text(NOTHING_FOUND, style="italic"), disabled=True))
 
     def append(self, response: SearchResponse) -> None:
         """Add a further page of the same search."""
