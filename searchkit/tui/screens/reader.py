@@ -87,6 +87,8 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
         Binding("n", "next_match", "Next match"),
         Binding("N,p", "previous_match", "Previous match"),
         Binding("m", "more_like", "More like this"),
+        Binding("o", "open_url", "Open URL"),
+        Binding("c", "copy_citation", "Copy citation"),
     ]
 
     def __init__(self, backend: Backend, article_id: str, query: str) -> None:
@@ -155,3 +157,13 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
     def action_more_like(self) -> None:
         if self.article is not None:
             self.dismiss(MoreLikeThis(self.article.id, self.article.title))
+
+    def current_item(self) -> Article | None:
+        """The article the palette's copy and open commands act on."""
+        return self.article
+
+    def action_open_url(self) -> None:
+        self.app.open_item_url(self.article)  # type: ignore[attr-defined]
+
+    def action_copy_citation(self) -> None:
+        self.app.copy_item(self.article, "citation")  # type: ignore[attr-defined]

@@ -8,10 +8,12 @@ slow old search can never overwrite a newer one.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -20,7 +22,16 @@ from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
 from textual.worker import get_current_worker
 
 from ...errors import UserError
-from ...models import MATCH_MODES, SORT_ORDERS, MatchMode, ReindexProgress, SearchRequest, SearchResponse, SortOrder
+from ...models import (
+    MATCH_MODES,
+    SORT_ORDERS,
+    Hit,
+    MatchMode,
+    ReindexProgress,
+    SearchRequest,
+    SearchResponse,
+    SortOrder,
+)
 from ...safe import printable
 from .. import collector
 from ..backend import Backend
@@ -34,11 +45,13 @@ from ..messages import (
     SearchFinished,
 )
 from ..widgets import FacetSidebar, QueryBox, ResultsList, StatusLine
+from ..widgets.facets import PLURALS, FacetList
 
 TYPING_PAUSE = 0.04  # seconds of quiet before searching, when keys come faster than results
 MIN_PAGE_SIZE = 10
 PROGRESS_EVERY = 0.1  # seconds between progress updates sent from the indexer
 FACET_LIMIT = 25  # values a facet lists until "show all"
+MATCH_WORDS = {"auto": "all of a short query, else any", "all": "all of them", "any": "any of them"}
 
 
 class SearchScreen(Screen):
@@ -252,6 +265,40 @@ class SearchScreen(Screen):
 
     def action_more_like(self) -> None:
         self.query_one(ResultsList).action_more_like()
+
+    def current_item(self) -> Hit | None:
+        """The highlighted hit: what the palette's copy and open commands act on."""
+        return self.query_one(ResultsList).current
+
+    # The command palette's actions for this screen ---------------------------------
+
+    def commands(self) -> Iterable[SystemCommand]:
+        for order in SORT_ORDERS:
+            if order != self.sort:
+                yield SystemCommand(f"Sort by {order}", "the results", partial(self.set_sort, order))
+        for mode in MATCH_MODES:
+            if mode != self.match:
+                yield SystemCommand(f"Words typed: {MATCH_WORDS[mode]}", "which articles words side by side find",
+                                    partial(self.set_match, mode))
+        for facets in self.query(FacetList):
+            if facets.facet in PLURALS and not facets.whole:
+                yield SystemCommand(f"Show all {PLURALS[facets.facet]}", "with a box to filter them",
+                                    facets.show_all)
+        yield SystemCommand("More like this", "articles similar to the highlighted one", self.action_more_like)
+        yield SystemCommand("Clear the filters", "every facet value and date", self.clear_filters)
+        yield SystemCommand("Reindex", "read new and changed files, then search again", self.action_reindex)
+
+    def set_sort(self, order: SortOrder) -> None:
+        self.sort = order
+        self.search_now()
+
+    def set_match(self, mode: MatchMode) -> None:
+        self.match = mode
+        self.search_now()
+
+    def clear_filters(self) -> None:
+        self.query_one(FacetSidebar).clear()
+        self.search_now()
 
     # Keys --------------------------------------------------------------------------
 
