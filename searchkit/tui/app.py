@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -10,12 +10,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from ..api import Index
 from ..models import Article, Hit
 from ..safe import printable
 from . import collector
 from .backend import Backend
 from .render import citation, openable_url
-from .screens import HelpScreen, SearchScreen
+from .screens import CollectionsScreen, HelpScreen, SearchScreen
 
 CopyKind = Literal["id", "url", "citation"]
 
@@ -28,6 +29,7 @@ class SearchApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
+        Binding("f2", "collections", "Collections"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     # A wide terminal gets a wider sidebar (see `.-wide` in app.tcss).
@@ -36,13 +38,45 @@ class SearchApp(App[None]):
     COMMAND_PALETTE_BINDING = "ctrl+p"
     SHOW_TIMING = True  # the status line's "in N ms"; snapshot tests turn it off
 
-    def __init__(self, archive_dir: Path, index_dir: Path) -> None:
+    def __init__(self, archive_dir: Path | None = None, index_dir: Path | None = None, *,
+                 collections: Mapping[str, Index] | None = None, chosen: Sequence[str] = ()) -> None:
+        """One archive and its index, or named `collections` (the config's) of which
+        `chosen` are searched first (default: the first one); F2 picks others."""
         super().__init__()
-        self.backend = Backend(archive_dir, index_dir)
-        self.sub_title = str(archive_dir)
+        if collections:
+            self.backend = Backend(collections, chosen)
+        elif archive_dir is not None and index_dir is not None:
+            self.backend = Backend.for_folders(archive_dir, index_dir)
+        else:
+            raise TypeError("SearchApp needs an archive and an index folder, or collections")
+        self.sub_title = str(archive_dir) if not collections else ", ".join(self.backend.chosen)
 
     def on_mount(self) -> None:
         self.push_screen(SearchScreen(self.backend, show_timing=self.SHOW_TIMING))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # F2 is offered (and shown in the footer) only when there is a choice to make.
+        if action == "collections":
+            return len(self.backend.collections) > 1
+        return True
+
+    def action_collections(self) -> None:
+        """Pick the collection(s) to search."""
+        if len(self.backend.collections) < 2:
+            self.notify("there is one collection: " + printable(self.backend.chosen[0], single_line=True))
+            return
+        if not isinstance(self.screen, CollectionsScreen):
+            self.push_screen(CollectionsScreen(tuple(self.backend.collections), self.backend.chosen),
+                             self._collections_chosen)
+
+    def _collections_chosen(self, names: tuple[str, ...] | None) -> None:
+        if not names or names == self.backend.chosen:
+            return
+        self.backend.choose(names)
+        self.sub_title = ", ".join(names)
+        search = next((s for s in self.screen_stack if isinstance(s, SearchScreen)), None)
+        if search is not None:
+            search.collections_changed()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -64,6 +98,8 @@ class SearchApp(App[None]):
                                 lambda: self.copy_item(item, "citation"))
         if isinstance(screen, SearchScreen):
             yield from screen.commands()
+        if len(self.backend.collections) > 1:
+            yield SystemCommand("Collections", "choose the collection(s) to search (F2)", self.action_collections)
         yield SystemCommand("Help", "every key and the query language", self.action_help)
 
     def copy_item(self, item: Hit | Article | None, kind: CopyKind) -> None:

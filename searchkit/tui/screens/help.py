@@ -20,7 +20,7 @@ HELP = """\
 | ↑ ↓ PgUp PgDn | move through the results (more are loaded as you go) |
 | Enter / click | open the highlighted article in the reader |
 | Tab / Shift+Tab | move between query box, filters and results |
-| Enter / Space / click | in a facet list: select or clear a value; several values of one facet are OR-ed (Tokyo or London), facets AND-ed; values not chosen keep their counts |
+| Enter / Space / click | in a facet list: choose or clear a value (see below) |
 | "show all" | at the end of a facet's list: every value, with a box that filters them as you type (↓ to the list) |
 | Ctrl+O (or `o`) | sort: relevance → newest → oldest |
 | Ctrl+T | words typed: all of them for a short query (else any) → all → any |
@@ -30,8 +30,12 @@ HELP = """\
 | Ctrl+R | reindex the archive in the background |
 | `/` | back to the query box (in a text box, `/` and `?` are typed) |
 | F1 or `?` | this help |
-| Ctrl+P | the command palette: themes, copy the article's id, URL or a citation, open its URL, sort, show all of a facet, collections |
+| Ctrl+P | the command palette: themes, copy an id, URL or citation, open a URL, sort... |
+| F2 | the collections to search (one or several) |
 | Ctrl+Q | quit |
+
+Several values of one facet are OR-ed (Tokyo or London), facets AND-ed (TASS, in Tokyo or
+London); the values not chosen keep their counts (what choosing one of them would find).
 
 The status line starts with "⋯ searching" while a search is under way, and says
 "Nothing found" when nothing matches (the facets stay, to change what was chosen).

@@ -288,6 +288,13 @@ class SearchScreen(Screen):
         yield SystemCommand("Clear the filters", "every facet value and date", self.clear_filters)
         yield SystemCommand("Reindex", "read new and changed files, then search again", self.action_reindex)
 
+    def collections_changed(self) -> None:
+        """The backend searches other collections now: open them (or build them), then search."""
+        self.ready = False
+        self.like = None
+        self.query_one(StatusLine).show_message("Opening " + ", ".join(self.backend.chosen) + "…")
+        self.open_index()
+
     def set_sort(self, order: SortOrder) -> None:
         self.sort = order
         self.search_now()
