@@ -27,13 +27,15 @@ class StatusLine(Static):
             self._draw()
 
     def _draw(self) -> None:
+        # One line of fixed size: no relayout of the screen for a new text (the marker
+        # comes and goes with every keystroke).
         if not self.busy:
-            self.update(self._text)
+            self.update(self._text, layout=False)
             return
         text = Text(BUSY, style="bold reverse")
         text.append(" ")
         text.append_text(self._text)
-        self.update(text)
+        self.update(text, layout=False)
 
     def _show(self, text: Text) -> None:
         self._text = text
