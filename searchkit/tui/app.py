@@ -37,6 +37,7 @@ class SearchApp(App[None]):
     # Ctrl+P: themes, copying, opening, sorting, collections (SearchApp.get_system_commands).
     COMMAND_PALETTE_BINDING = "ctrl+p"
     SHOW_TIMING = True  # the status line's "in N ms"; snapshot tests turn it off
+    CURSOR_BLINK = True  # of the text boxes; snapshot tests turn it off (see widgets/query_box.py)
 
     def __init__(self, archive_dir: Path | None = None, index_dir: Path | None = None, *,
                  collections: Mapping[str, Index] | None = None, chosen: Sequence[str] = ()) -> None:

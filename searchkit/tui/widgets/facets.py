@@ -27,6 +27,7 @@ from ...errors import UserError
 from ...models import FacetCount
 from ...safe import printable
 from ..messages import FacetsChanged
+from .query_box import steady_cursor
 
 FACET_TITLES = {"source": "Source", "place": "Place", "topic": "Topic", "date": "Date"}
 PLURALS = {"source": "sources", "place": "places", "topic": "topics"}
@@ -161,6 +162,9 @@ class FacetFilter(Input):
                          compact=True, classes="facet-filter")
         self.facet = name
 
+    def on_mount(self) -> None:
+        steady_cursor(self)
+
     def action_to_list(self) -> None:
         facets = self.screen.query_one(f"#facet-{self.facet}", FacetList)
         facets.focus()
@@ -231,6 +235,9 @@ class DateInput(Input):
             placeholder=placeholder, id=name, compact=True, validators=[DateValidator()],
             valid_empty=True,
         )
+
+    def on_mount(self) -> None:
+        steady_cursor(self)
 
     def date(self, *, end: bool) -> datetime | None:
         """The date typed, or None if empty or unreadable (then it is marked invalid)."""
