@@ -94,8 +94,13 @@ async def test_a_search_under_way_is_marked_in_the_status_line(tiny):
 
         screen.backend.search = held  # type: ignore[method-assign]
         await pilot.press(*"gas")
-        await pilot.pause()
+        # The search is held: the marker shows once it has taken longer than a moment.
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if status(screen).startswith(BUSY):
+                break
         assert status(screen).startswith(BUSY)
+        assert not screen.settled
         gate.set()
         screen = await settle(pilot)
         assert status(screen).startswith("3 hits")

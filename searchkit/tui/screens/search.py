@@ -51,6 +51,7 @@ TYPING_PAUSE = 0.04  # seconds of quiet before searching, when keys come faster 
 MIN_PAGE_SIZE = 10
 PROGRESS_EVERY = 0.1  # seconds between progress updates sent from the indexer
 FACET_LIMIT = 25  # values a facet lists until "show all"
+BUSY_AFTER = 0.1  # seconds a search may take before the status line says it is searching
 MATCH_WORDS = {"auto": "all of a short query, else any", "all": "all of them", "any": "any of them"}
 
 
@@ -81,6 +82,7 @@ class SearchScreen(Screen):
         self.ready = False  # an index is open
         self._timer: Timer | None = None
         self._idle_timer: Timer | None = None
+        self._busy_timer: Timer | None = None
         self._request = SearchRequest()
         self.facet_limit = FACET_LIMIT
 
@@ -150,7 +152,7 @@ class SearchScreen(Screen):
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(TYPING_PAUSE, self.search_now)
-        self.query_one(StatusLine).show_busy(True)
+        self._busy_soon()
 
     def search_now(self) -> None:
         if self._timer is not None:
@@ -160,7 +162,7 @@ class SearchScreen(Screen):
             return
         self.seq += 1
         self._request = self.current_request()
-        self.query_one(StatusLine).show_busy(True)
+        self._busy_soon()
         self._search(self.seq, self._request, self.like[0] if self.like else None, False)
 
     @work(thread=True, group="search")
@@ -191,7 +193,7 @@ class SearchScreen(Screen):
                 self.response = response
                 status = self.query_one(StatusLine)
                 status.show_response(response, self.like[1] if self.like else None, filtered=bool(filters))
-                status.show_busy(self._timer is not None)
+                self._busy_done()
         self.call_after_refresh(self._painted, message.seq)
 
     def on_search_failed(self, message: SearchFailed) -> None:
@@ -199,9 +201,30 @@ class SearchScreen(Screen):
             return
         status = self.query_one(StatusLine)
         status.show_error(message.error)
-        status.show_busy(self._timer is not None)
+        self._busy_done()
         self._show_filters()
         self.call_after_refresh(self._painted, message.seq)
+
+    def _busy_soon(self) -> None:
+        """Mark the status line as searching if the answer is not on screen within
+        BUSY_AFTER: a fast search paints no marker (no flicker, and no extra frame
+        drawn while the search runs)."""
+        if self._busy_timer is None:
+            self._busy_timer = self.set_timer(BUSY_AFTER, self._show_busy)
+
+    def _show_busy(self) -> None:
+        self._busy_timer = None
+        if not self.settled:
+            self.query_one(StatusLine).show_busy(True)
+
+    def _busy_done(self) -> None:
+        """The latest search is answered: no marker, unless another waits for a pause in typing."""
+        if self._timer is not None:
+            return
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        self.query_one(StatusLine).show_busy(False)
 
     def _painted(self, seq: int) -> None:
         self.shown_seq = seq
