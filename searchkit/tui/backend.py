@@ -5,13 +5,13 @@ Textual's workers and typing never freezes the screen. Nothing here knows about
 Textual.
 
 The UI searches one collection (a named index) or several at once: then each is
-searched and the answers merged (merge.py), and every hit remembers the collection it
-came from, so opening it reads it there.
+searched and the answers merged (merge.py). Every answer says which collection each of
+its hits came from (two archives may hold the same article id), so opening a hit reads
+it there.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -28,6 +28,9 @@ from ..models import (
 )
 from .merge import merge_responses, part_request
 
+# A response, and for each of its hits the name of the collection it was found in.
+Answer = tuple[SearchResponse, tuple[str, ...]]
+
 
 class Backend:
     """Search, read and reindex calls for the UI, over the chosen collection(s)."""
@@ -37,8 +40,6 @@ class Backend:
             raise UserError("no collection to search")
         self.collections = dict(collections)
         self.chosen: tuple[str, ...] = ()
-        self._owners: dict[str, str] = {}  # hit id → the collection it was found in
-        self._lock = threading.Lock()
         self.choose(chosen or tuple(self.collections)[:1])
 
     @classmethod
@@ -71,10 +72,10 @@ class Backend:
 
     def search(
         self, request: SearchRequest, like: str | None = None,
-        wanted: Callable[[], bool] | None = None,
-    ) -> SearchResponse | None:
-        """Search, or with `like` (an article id) find articles similar to it (in the
-        collection it came from).
+        wanted: Callable[[], bool] | None = None, collection: str | None = None,
+    ) -> Answer | None:
+        """Search, or with `like` (an article id, of `collection`) find articles similar
+        to it in that collection.
 
         `wanted` is asked before the search starts: one no longer wanted (the person
         typed on) is skipped and None returned.
@@ -82,14 +83,12 @@ class Backend:
         if wanted is not None and not wanted():
             return None
         if like is not None:
-            owner = self._owner(like)
+            owner = collection or self.chosen[0]
             response = self.collections[owner].more_like(like, request)
-            self._remember(response, [owner] * len(response.hits))
-            return response
+            return response, (owner,) * len(response.hits)
         if len(self.chosen) == 1:
             response = self.indexes[0].search(request)
-            self._remember(response, [self.chosen[0]] * len(response.hits))
-            return response
+            return response, self.chosen * len(response.hits)
         part = part_request(request)
         parts = []
         for index in self.indexes:
@@ -97,22 +96,13 @@ class Backend:
                 return None
             parts.append(index.search(part))
         response, sources = merge_responses(request, parts)
-        self._remember(response, [self.chosen[n] for n in sources])
-        return response
+        return response, tuple(self.chosen[n] for n in sources)
 
-    def _remember(self, response: SearchResponse, owners: list[str]) -> None:
-        with self._lock:
-            if response.request.page <= 1:
-                self._owners = {}
-            self._owners.update((hit.id, owner) for hit, owner in zip(response.hits, owners))
-
-    def _owner(self, article_id: str) -> str:
-        with self._lock:
-            return self._owners.get(article_id, self.chosen[0])
-
-    def article(self, article_id: str, text: str) -> tuple[Article, tuple[Span, ...], tuple[Span, ...]] | None:
-        """An article and its (title, body) spans with every match of `text` marked."""
-        index = self.collections[self._owner(article_id)]
+    def article(self, article_id: str, text: str, collection: str | None = None,
+                ) -> tuple[Article, tuple[Span, ...], tuple[Span, ...]] | None:
+        """An article (of `collection`, else of the first chosen) and its (title, body)
+        spans with every match of `text` marked."""
+        index = self.collections[collection or self.chosen[0]]
         article = index.article(article_id)
         if article is None:
             return None

@@ -61,23 +61,31 @@ async def test_f2_picks_one_collection_or_both_and_both_are_merged(two):
         screen = await settle(pilot)
         assert status(screen).startswith("3 hits")  # 2 Reuters + 1 TASS
         assert [h.source for h in screen.query_one(ResultsList).hits].count("TASS") == 1
-        # A hit opens from the collection it was found in.
+        # Both archives hold a wire.jsonl: the same ids name different articles. A hit
+        # opens from the collection it was found in.
+        screen.query_one("#query").value = ""
+        screen = await settle(pilot)
         results = screen.query_one(ResultsList)
-        results.focus()
-        results.highlighted = [h.source for h in results.hits].index("TASS")
-        await pilot.press("enter")
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ReaderScreen) and app.screen.article is not None:
-                break
-        assert app.screen.article.title == "Minsk signs a gas deal"
-        await pilot.press("escape")
+        ids = [h.id for h in results.hits]
+        twins = [i for i, h in enumerate(results.hits) if ids.count(h.id) > 1]
+        assert len(twins) >= 2
+        for index in twins:
+            results.focus()
+            results.highlighted = index
+            await pilot.press("enter")
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if isinstance(app.screen, ReaderScreen) and app.screen.article is not None:
+                    break
+            assert app.screen.article.title == results.hits[index].title
+            await pilot.press("escape")
+            await pilot.pause()
         # Only Reuters now: untick TASS.
         await pilot.press("f2")
         await pilot.pause()
         await pilot.press("space", "enter")
         screen = await settle(pilot)
-        assert status(screen).startswith("2 hits")  # gas, in Reuters
+        assert status(screen).startswith("4 hits")
         assert app.backend.chosen == ("reuters",)
         assert app.sub_title == "reuters"
 

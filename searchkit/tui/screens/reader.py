@@ -91,10 +91,11 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
         Binding("c", "copy_citation", "Copy citation"),
     ]
 
-    def __init__(self, backend: Backend, article_id: str, query: str) -> None:
+    def __init__(self, backend: Backend, article_id: str, query: str, collection: str | None = None) -> None:
         super().__init__()
         self.backend = backend
         self.article_id = article_id
+        self.collection = collection  # where the article was found
         self.query_text = query
         self.article: Article | None = None
         self.body: tuple[Span, ...] = ()
@@ -114,7 +115,7 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
     @work(thread=True, group="search")
     def load(self) -> None:
         try:
-            found = self.backend.article(self.article_id, self.query_text)
+            found = self.backend.article(self.article_id, self.query_text, self.collection)
         except UserError as exc:
             found, error = None, str(exc)
         else:
@@ -156,7 +157,7 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
 
     def action_more_like(self) -> None:
         if self.article is not None:
-            self.dismiss(MoreLikeThis(self.article.id, self.article.title))
+            self.dismiss(MoreLikeThis(self.article.id, self.article.title, self.collection))
 
     def current_item(self) -> Article | None:
         """The article the palette's copy and open commands act on."""

@@ -75,6 +75,7 @@ class SearchScreen(Screen):
         self.sort: SortOrder = "relevance"
         self.match: MatchMode = "auto"  # all the words of a short query, any of a long one
         self.like: tuple[str, str] | None = None  # (article id, title) for "more like this"
+        self.like_collection: str | None = None  # the collection that article is in
         self.seq = 0  # number of the latest search asked for
         self.shown_seq = 0  # number of the latest search on the screen (or failed)
         self.shown_at = 0.0  # perf_counter() when it was painted (for the benchmark)
@@ -170,12 +171,12 @@ class SearchScreen(Screen):
         # Typing fast queues searches up behind the lock; the stale ones are skipped.
         wanted = lambda: seq == self.seq and not get_current_worker().is_cancelled  # noqa: E731
         try:
-            response = self.backend.search(request, like=like, wanted=wanted)
+            answer = self.backend.search(request, like=like, wanted=wanted, collection=self.like_collection)
         except UserError as exc:
             self.post_message(SearchFailed(seq, str(exc)))
             return
-        if response is not None:
-            self.post_message(SearchFinished(seq, response, append))
+        if answer is not None:
+            self.post_message(SearchFinished(seq, answer[0], append, answer[1]))
 
     def on_search_finished(self, message: SearchFinished) -> None:
         if message.seq != self.seq:
@@ -183,10 +184,10 @@ class SearchScreen(Screen):
         results = self.query_one(ResultsList)
         with self.app.batch_update():  # one repaint for the list, the counts and the status
             if message.append:
-                results.append(message.response)
+                results.append(message.response, message.owners)
             else:
                 response = message.response
-                results.show(response)
+                results.show(response, message.owners)
                 filters = self._show_filters()  # with the results: the bar appearing is a relayout
                 self.query_one(FacetSidebar).update_counts(response.facets, response.facet_sizes,
                                                            nothing_found=not response.total)
@@ -264,24 +265,27 @@ class SearchScreen(Screen):
 
     @on(OptionList.OptionSelected, "#results")
     def _open_hit(self, event: OptionList.OptionSelected) -> None:
-        hit = self.query_one(ResultsList).hits[event.option_index]
-        self.post_message(OpenArticle(hit.id))
+        results = self.query_one(ResultsList)
+        hit = results.hits[event.option_index]
+        self.post_message(OpenArticle(hit.id, results.owner(event.option_index)))
 
     def on_open_article(self, message: OpenArticle) -> None:
         from .reader import ReaderScreen
 
         text = "" if self.like else self._request.text
-        self.app.push_screen(ReaderScreen(self.backend, message.article_id, text), self._reader_closed)
+        self.app.push_screen(ReaderScreen(self.backend, message.article_id, text, message.collection),
+                             self._reader_closed)
 
     def _reader_closed(self, result: MoreLikeThis | None) -> None:
         if result is not None:
             self.on_more_like_this(result)
 
     def on_results_list_more_like(self, message: ResultsList.MoreLike) -> None:
-        self.post_message(MoreLikeThis(message.hit.id, message.hit.title))
+        self.post_message(MoreLikeThis(message.hit.id, message.hit.title, message.collection))
 
     def on_more_like_this(self, message: MoreLikeThis) -> None:
         self.like = (message.article_id, message.title)
+        self.like_collection = message.collection
         self.sort = "relevance"
         self.search_now()
         self.action_focus_results()

@@ -34,34 +34,38 @@ class ResultsList(OptionList):
     @dataclass
     class MoreLike(Message):
         hit: Hit
+        collection: str | None = None
 
     def __init__(self) -> None:
         super().__init__(id="results")
         self.hits: list[Hit] = []
+        self.owners: list[str | None] = []  # per hit, the collection it came from
         self.total = 0
         self._pages = 0
         self._waiting = False  # a NeedMore is out and not answered yet
 
-    def show(self, response: SearchResponse) -> None:
+    def show(self, response: SearchResponse, owners: tuple[str, ...] = ()) -> None:
         """Replace what is shown with the first page of a new response."""
         self.hits = []
+        self.owners = []
         self.total = response.total
         self._pages = 0
         self._waiting = False
         self.clear_options()
         self.scroll_home(animate=False)
-        self.append(response)
+        self.append(response, owners)
         if self.hits:
             self.highlighted = 0
         elif not response.total:
             self.add_option(Option(Text(NOTHING_FOUND, style="italic"), disabled=True))
 
-    def append(self, response: SearchResponse) -> None:
+    def append(self, response: SearchResponse, owners: tuple[str, ...] = ()) -> None:
         """Add a further page of the same search."""
         self._waiting = False
         self._pages = response.request.page
         start = len(self.hits)
         self.hits.extend(response.hits)
+        self.owners.extend(owners or (None,) * len(response.hits))
         options: list[Option | None] = []
         for index, hit in enumerate(response.hits, start):
             options += [Option(hit_text(hit), id=str(index)), None]  # None: a rule between hits
@@ -93,6 +97,9 @@ class ResultsList(OptionList):
         super().watch_scroll_y(old, new)
         self._maybe_page_in()
 
+    def owner(self, index: int) -> str | None:
+        return self.owners[index] if index < len(self.owners) else None
+
     def action_more_like(self) -> None:
-        if self.current is not None:
-            self.post_message(self.MoreLike(self.current))
+        if self.current is not None and self.highlighted is not None:
+            self.post_message(self.MoreLike(self.current, self.owner(self.highlighted)))
