@@ -97,6 +97,8 @@ def test_a_facet_lists_its_top_values_or_all_of_them_on_demand(searcher):
     # A chosen value stays listed with its count, even past the limit.
     chosen = searcher.search(SearchRequest("", facet_limit=2, place=("tokyo",)))
     assert counts(chosen, "place") == {"LONDON": 3, "MOSCOW": 3, "TOKYO": 1}
+    only = searcher.search(SearchRequest("", facet_limit=0, place=("LONDON",)))
+    assert (counts(only, "place"), counts(only, "source"), only.facet_sizes["source"]) == ({"LONDON": 3}, {}, 1)
 
 
 def test_more_like_this_counts_facets_the_same_way(searcher):

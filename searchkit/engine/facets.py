@@ -96,6 +96,7 @@ def _most_frequent(counts: np.ndarray, names: list[str], limit: int | None,
     ranked = present[np.lexsort((present, -counts[present]))]
     size = len(ranked)
     if limit is not None and size > limit:
+        limit = max(0, limit)  # a negative limit lists none but the kept ones
         kept = np.array([k for k in keep if counts[k]], dtype=np.int64)
         shown = np.isin(ranked, kept)
         shown[:limit] = True
