@@ -77,6 +77,10 @@ class SearchRequest:
     page_size: int = 10
     snippet_chars: int = 240
     match: MatchMode = "auto"
+    # Facet values listed: the most frequent `facet_limit` of each facet (None: all),
+    # and every value of the facets named in `facet_all` ("show all" in a front end).
+    facet_limit: int | None = 25
+    facet_all: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,11 @@ class SearchResponse:
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
     suggestion: str | None = None
     matched: Literal["all", "any"] = "all"  # what the hits hold: every word, or some
+    # How many values each facet has in the result; its list in `facets` may be cut
+    # at the request's facet_limit. A facet with a selection is counted without its
+    # own selection (values within a facet are OR-ed, facets AND-ed), so its other
+    # values keep their counts.
+    facet_sizes: dict[str, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:

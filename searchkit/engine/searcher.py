@@ -33,9 +33,9 @@ from ..models import Article, FacetCount, Hit, IndexStats, MatchMode, SearchRequ
 from . import snippets, store, whoosh_compat
 from .analysis import terms_of
 from .arrays import DamagedFile, FormatMismatch
-from .facets import facet_counts
+from .facets import DATE_FACETS, facet_counts
 from .fields import FACETS, TEXT_FIELD_NAMES, keyword
-from .matching import Matcher, intersect
+from .matching import Matcher, intersect, member
 from .querying import (
     ALL_WORDS_MAX,
     All,
@@ -159,19 +159,31 @@ class Searcher:
             return compile_query(self._parser, text, mode)
 
     def _filters(self, request: SearchRequest, compiled: CompiledQuery) -> Node | None:
-        parts: list[Node] = []
+        """Every filter of the request as one node: the facets' selections and the dates."""
+        parts = [*self._choices(request).values(), *self._date_filters(request, compiled)]
+        return All(tuple(parts)) if parts else None
+
+    def _choices(self, request: SearchRequest) -> dict[str, Node]:
+        """Per facet with a selection, the node of its chosen values, any of them.
+        Years and months are one facet ("date"): a month narrows the timeline as a year does."""
+        out: dict[str, Node] = {}
         for facet in FACETS:
             values = getattr(request, facet.name, ())
             if values:
-                parts.append(Any(tuple(FacetValue(facet.name, keyword(v)) for v in values)))
+                out[facet.name] = Any(tuple(FacetValue(facet.name, keyword(v)) for v in values))
         periods = [_period(value) for value in request.year + request.month]
         if periods:
-            parts.append(Any(tuple(date_range(a, b) for a, b in periods)))
+            out["date"] = Any(tuple(date_range(a, b) for a, b in periods))
+        return out
+
+    def _date_filters(self, request: SearchRequest, compiled: CompiledQuery) -> list[Node]:
+        """Since/until and the query's `date:` clauses: filters, not facets."""
+        parts: list[Node] = []
         if request.since or request.until:
             parts.append(date_range(request.since, request.until))
         if compiled.dates is not None:
             parts.append(compiled.dates)
-        return All(tuple(parts)) if parts else None
+        return parts
 
     def _matching(self, view: IndexView, matcher: Matcher, plan: Node, filters: Node | None) -> np.ndarray:
         """Every valid document the plan and the filters match, ascending."""
@@ -180,20 +192,44 @@ class Searcher:
             docs = intersect(docs, matcher.docs(filters))
         return docs[view.valid[docs]]
 
+    def _narrowed(self, view: IndexView, matcher: Matcher, plan: Node, request: SearchRequest,
+                  compiled: CompiledQuery) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(the matching documents, per facet with a selection the documents to count it
+        over): the result narrowed by every other facet's selection, not its own (one
+        membership test per chosen facet over the unfaceted result)."""
+        dates = self._date_filters(request, compiled)
+        base = self._matching(view, matcher, plan, All(tuple(dates)) if dates else None)
+        choices = self._choices(request)
+        if not choices or not len(base):
+            return base, {}
+        held = {name: member(base, matcher.docs(node)) for name, node in choices.items()}
+        docs = base[np.logical_and.reduce(list(held.values()))]
+        over: dict[str, np.ndarray] = {}
+        for name in held:
+            others = [mask for other, mask in held.items() if other != name]
+            subset = base[np.logical_and.reduce(others)] if others else base
+            for facet in DATE_FACETS if name == "date" else (name,):
+                over[facet] = subset
+        return docs, over
+
+    def _counts(self, view: IndexView, docs: np.ndarray, over: dict[str, np.ndarray],
+                request: SearchRequest) -> tuple[dict[str, tuple[FacetCount, ...]], dict[str, int]]:
+        keep = {facet.name: getattr(request, facet.name, ()) for facet in FACETS}
+        return facet_counts(view, docs, request.facet_limit, over=over, whole=request.facet_all, keep=keep)
+
     @_reads_index
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         view = self.view()
         compiled = self.parse(request.text, request.match)
-        filters = self._filters(request, compiled)
         deadline = time.monotonic() + self.time_budget
         matcher = Matcher(view, deadline)
         plan, matched = compiled.first()
-        docs = self._matching(view, matcher, plan, filters)
+        docs, over = self._narrowed(view, matcher, plan, request, compiled)
         fallback = compiled.fallback()
         if not len(docs) and fallback is not None:
             plan, matched = fallback, "any"
-            docs = self._matching(view, matcher, plan, filters)
+            docs, over = self._narrowed(view, matcher, plan, request, compiled)
         page = self._page(view, matcher, plan, docs, request, browse=compiled.is_everything,
                           most_words_first=plan is fallback)
         hits = self._hits(view, matcher, plan, page, request.snippet_chars)
@@ -203,8 +239,9 @@ class Searcher:
         wanted = total < SUGGEST_BELOW or (matched == "any" and compiled.words <= ALL_WORDS_MAX)
         suggestion = self._suggest(view, request, total, deadline) if wanted else None
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResponse(request, total, round(took_ms, 2), hits, facet_counts(view, docs),
-                              suggestion, matched)
+        facets, sizes = self._counts(view, docs, over, request)
+        return SearchResponse(request, total, round(took_ms, 2), hits, facets, suggestion, matched,
+                              facet_sizes=sizes)
 
     def _page(self, view: IndexView, matcher: Matcher, plan: Node, docs: np.ndarray,
               request: SearchRequest, *, browse: bool, most_words_first: bool = False) -> list[tuple[int, float]]:
@@ -352,13 +389,15 @@ class Searcher:
         own = view.find(article_id)
         plan: Node = Any(tuple(Word(w, TEXT_FIELD_NAMES) for w in words))
         matcher = Matcher(view)
-        docs = self._matching(view, matcher, plan, self._filters(request, self.parse("")))
+        docs, over = self._narrowed(view, matcher, plan, request, self.parse(""))
         if own is not None:
             docs = docs[docs != own]
+            over = {name: subset[subset != own] for name, subset in over.items()}
         page = self._page(view, matcher, plan, docs, request, browse=False)
         hits = self._hits(view, matcher, plan, page, request.snippet_chars)
         took_ms = (time.perf_counter() - started) * 1000
-        return SearchResponse(request, len(docs), round(took_ms, 2), hits, facet_counts(view, docs))
+        facets, sizes = self._counts(view, docs, over, request)
+        return SearchResponse(request, len(docs), round(took_ms, 2), hits, facets, facet_sizes=sizes)
 
     @_reads_index
     def stats(self) -> IndexStats:
@@ -366,7 +405,7 @@ class Searcher:
         live = np.flatnonzero(view.live)
         dates = view.dates[live]
         dates = dates[dates != NO_DATE]
-        source_counts = facet_counts(view, live, limit=None)
+        source_counts, _ = facet_counts(view, live, limit=None)
         meta = store.read_meta(view.folder)
         updated = meta.get("updated")
         return IndexStats(

@@ -16,6 +16,7 @@ class SearchFinished(Message):
     seq: int
     response: SearchResponse
     append: bool = False  # a further page of the results already shown
+    owners: tuple[str, ...] = ()  # the collection each hit came from
 
 
 @dataclass
@@ -47,9 +48,11 @@ class FacetsChanged(Message):
 @dataclass
 class OpenArticle(Message):
     article_id: str
+    collection: str | None = None  # where it was found (None: the first chosen)
 
 
 @dataclass
 class MoreLikeThis(Message):
     article_id: str
     title: str
+    collection: str | None = None

@@ -6,6 +6,8 @@ as `[bold]` and escape sequences are shown as they are, inert.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from rich.text import Text
 
 from ..models import Article, Hit, Span
@@ -15,6 +17,7 @@ from ..safe import printable
 META_STYLE = "dim"
 TITLE_STYLE = "bold"
 CURRENT_MATCH_STYLE = "bold black on yellow"  # the match the reader jumped to
+URL_STYLE = "underline"
 
 
 def hit_text(hit: Hit) -> Text:
@@ -47,7 +50,32 @@ def article_header(article: Article, title: tuple[Span, ...]) -> Text:
     text.append(printable(" · ".join(f for f in facts if f), single_line=True), style=META_STYLE)
     text.append("\n")
     text.append(printable(article.id, single_line=True), style=META_STYLE)
+    if article.url:
+        text.append("\n")
+        text.append(printable(article.url, single_line=True), style=URL_STYLE)
+        text.append("  (o opens it)" if openable_url(article.url) else "  (not a web link: not opened)",
+                    style=META_STYLE)
     return text
+
+
+def citation(item: Hit | Article) -> str:
+    """One line to paste into notes: title. Source, place, date. URL (or the id)."""
+    facts = ", ".join(f for f in (item.source, item.place, format_date(item.date)) if f)
+    line = f"{item.title or '(no title)'}." + (f" {facts}." if facts else "")
+    line += f" {item.url}" if item.url else f" [{item.id}]"
+    return printable(line, single_line=True)
+
+
+def openable_url(url: str | None) -> str | None:
+    """The URL if it is a web link fit to hand to a browser, else None: archive text
+    decides nothing, so only http(s) with a host and no spaces or control characters."""
+    if not url:
+        return None
+    url = url.strip()
+    if printable(url, single_line=True) != url or " " in url:
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def body_text(body: tuple[Span, ...], current: int | None) -> tuple[Text, int]:

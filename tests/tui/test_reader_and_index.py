@@ -105,7 +105,7 @@ async def test_reindex_key_picks_up_new_files(tiny):
         screen = await settle(pilot)
         await pilot.press(*"zeppelin")
         screen = await settle(pilot)
-        assert status(screen).startswith("0 hits")
+        assert status(screen).startswith("Nothing found for zeppelin")
         extra = write_archive(archive.parent / "extra", [
             ("2022-04-01", "TASS", "MOSCOW", [], "A zeppelin lands", "A zeppelin landed in the square.")])
         shutil.move(extra / "wire.jsonl", archive / "more.jsonl")

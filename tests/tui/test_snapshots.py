@@ -18,6 +18,9 @@ def test_search_screen_with_a_query_and_a_facet(tiny, snap_compare):
         places.highlighted = places.get_option_index("MOSCOW")
         await pilot.press("enter")
         await settle(pilot)
+        places.highlighted = places.get_option_index("LONDON")  # Moscow or London
+        await pilot.press("enter")
+        await settle(pilot)
 
     assert snap_compare(FixedApp(*tiny), run_before=run_before, terminal_size=(80, 24))
 
@@ -48,6 +51,23 @@ def test_help_screen(tiny, snap_compare):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(FixedApp(*tiny), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_a_facet_shown_whole_and_filtered(tiny, snap_compare):
+    async def run_before(pilot):
+        screen = await settle(pilot)
+        screen.facet_limit = 2  # three places: two listed, then "show all"
+        screen.search_now()
+        await settle(pilot)
+        places = pilot.app.screen.query_one("#facet-place", FacetList)
+        places.focus()
+        places.highlighted = places.option_count - 1  # "show all 3 places"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("m")  # the filter box: places holding an m
         await pilot.pause()
 
     assert snap_compare(FixedApp(*tiny), run_before=run_before, terminal_size=(80, 24))

@@ -53,6 +53,7 @@ class FixedApp(SearchApp):
     """The app without the one thing on screen that varies from run to run."""
 
     SHOW_TIMING = False
+    CURSOR_BLINK = False
 
 
 async def settle(pilot, timeout: float = 20.0) -> SearchScreen:

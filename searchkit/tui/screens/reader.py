@@ -87,12 +87,15 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
         Binding("n", "next_match", "Next match"),
         Binding("N,p", "previous_match", "Previous match"),
         Binding("m", "more_like", "More like this"),
+        Binding("o", "open_url", "Open URL"),
+        Binding("c", "copy_citation", "Copy citation"),
     ]
 
-    def __init__(self, backend: Backend, article_id: str, query: str) -> None:
+    def __init__(self, backend: Backend, article_id: str, query: str, collection: str | None = None) -> None:
         super().__init__()
         self.backend = backend
         self.article_id = article_id
+        self.collection = collection  # where the article was found
         self.query_text = query
         self.article: Article | None = None
         self.body: tuple[Span, ...] = ()
@@ -112,7 +115,7 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
     @work(thread=True, group="search")
     def load(self) -> None:
         try:
-            found = self.backend.article(self.article_id, self.query_text)
+            found = self.backend.article(self.article_id, self.query_text, self.collection)
         except UserError as exc:
             found, error = None, str(exc)
         else:
@@ -154,4 +157,14 @@ class ReaderScreen(Screen[MoreLikeThis | None]):
 
     def action_more_like(self) -> None:
         if self.article is not None:
-            self.dismiss(MoreLikeThis(self.article.id, self.article.title))
+            self.dismiss(MoreLikeThis(self.article.id, self.article.title, self.collection))
+
+    def current_item(self) -> Article | None:
+        """The article the palette's copy and open commands act on."""
+        return self.article
+
+    def action_open_url(self) -> None:
+        self.app.open_item_url(self.article)  # type: ignore[attr-defined]
+
+    def action_copy_citation(self) -> None:
+        self.app.copy_item(self.article, "citation")  # type: ignore[attr-defined]

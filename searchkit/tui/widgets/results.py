@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -13,6 +14,8 @@ from ..render import hit_text
 
 # Ask for the next page when the cursor or the view is this many hits from the end.
 PAGE_IN_MARGIN = 8
+NOTHING_FOUND = ("No article matches. Fewer words, OR between them, a wildcard (peace*) "
+                 "or clearing the filters (esc) finds more.")
 
 
 class ResultsList(OptionList):
@@ -31,32 +34,38 @@ class ResultsList(OptionList):
     @dataclass
     class MoreLike(Message):
         hit: Hit
+        collection: str | None = None
 
     def __init__(self) -> None:
         super().__init__(id="results")
         self.hits: list[Hit] = []
+        self.owners: list[str | None] = []  # per hit, the collection it came from
         self.total = 0
         self._pages = 0
         self._waiting = False  # a NeedMore is out and not answered yet
 
-    def show(self, response: SearchResponse) -> None:
+    def show(self, response: SearchResponse, owners: tuple[str, ...] = ()) -> None:
         """Replace what is shown with the first page of a new response."""
         self.hits = []
+        self.owners = []
         self.total = response.total
         self._pages = 0
         self._waiting = False
         self.clear_options()
         self.scroll_home(animate=False)
-        self.append(response)
+        self.append(response, owners)
         if self.hits:
             self.highlighted = 0
+        elif not response.total:
+            self.add_option(Option(Text(NOTHING_FOUND, style="italic"), disabled=True))
 
-    def append(self, response: SearchResponse) -> None:
+    def append(self, response: SearchResponse, owners: tuple[str, ...] = ()) -> None:
         """Add a further page of the same search."""
         self._waiting = False
         self._pages = response.request.page
         start = len(self.hits)
         self.hits.extend(response.hits)
+        self.owners.extend(owners or (None,) * len(response.hits))
         options: list[Option | None] = []
         for index, hit in enumerate(response.hits, start):
             options += [Option(hit_text(hit), id=str(index)), None]  # None: a rule between hits
@@ -88,6 +97,9 @@ class ResultsList(OptionList):
         super().watch_scroll_y(old, new)
         self._maybe_page_in()
 
+    def owner(self, index: int) -> str | None:
+        return self.owners[index] if index < len(self.owners) else None
+
     def action_more_like(self) -> None:
-        if self.current is not None:
-            self.post_message(self.MoreLike(self.current))
+        if self.current is not None and self.highlighted is not None:
+            self.post_message(self.MoreLike(self.current, self.owner(self.highlighted)))
