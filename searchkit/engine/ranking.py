@@ -33,7 +33,7 @@ from math import log
 
 import numpy as np
 
-from .analysis import terms_of
+from .analysis import ENGLISH, Language
 from .fields import TEXT_FIELD_NAMES
 from .matching import Matcher, meeting, member
 from .querying import All, Any, Exclude, Expansion, Node, Phrase, Word
@@ -86,8 +86,9 @@ def scored_leaves(plan: Node, matcher: Matcher) -> list[Leaf]:
 class Scorer:
     """Scores for one search: a view, the matcher that evaluated the plan, parameters."""
 
-    def __init__(self, view: IndexView, matcher: Matcher, params: RankingParams = DEFAULT) -> None:
-        self.view, self.matcher, self.params = view, matcher, params
+    def __init__(self, view: IndexView, matcher: Matcher, params: RankingParams = DEFAULT,
+                 lang: Language = ENGLISH) -> None:
+        self.view, self.matcher, self.params, self.language = view, matcher, params, lang
         self._n = max(view.live_count, 1)
 
     def idf(self, fields: Sequence[str], term: str) -> float:
@@ -244,7 +245,7 @@ class Scorer:
         weights: Counter[str] = Counter()
         for doc, score in zip(best_docs.tolist(), best_scores.tolist()):
             stored = self.view.stored(doc)
-            terms = terms_of(f"{stored.get('title') or ''}\n{stored.get('body') or ''}")
+            terms = self.language.terms_of(f"{stored.get('title') or ''}\n{stored.get('body') or ''}")
             for term, n in Counter(terms).items():
                 weights[term] += score * n / len(terms)
         chosen = weights.most_common(p.feedback_terms)

@@ -31,7 +31,8 @@ from whoosh.fields import Schema
 from .. import readers
 from ..errors import IndexBusyError
 from ..models import Article, ReadProblem
-from . import whoosh_compat
+from . import store, whoosh_compat
+from .analysis import language
 from .codec import ArraySegment
 from .commit import CommitData, FileRecord, check_segments, duplicates, is_commit_file, read_commit, write_commit
 from .segment import SegmentArrays, SegmentBuilder, merge
@@ -90,7 +91,8 @@ def new_segment(doc_count: int) -> ArraySegment:
 
 def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
     """Read, analyse and write one chunk of files as a segment in `folder`."""
-    builder = SegmentBuilder()
+    # The generation's language is recorded before any segment is written (indexer.py).
+    builder = SegmentBuilder(language(store.read_meta(Path(folder)).get("language")))
     result = ChunkResult(None, {})
     batch: list[Article] = []
     for f in files:
