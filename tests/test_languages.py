@@ -13,7 +13,7 @@ import pytest
 
 import searchkit
 from searchkit.errors import UserError
-from searchkit.models import ArchiveSettings, SearchRequest
+from searchkit.models import ArchiveSettings
 
 RUSSIAN = {
     "peace.txt": " date 2022-01-19 МОСКВА, 19 января. /ТАСС/. Миротворец ОДКБ вернулся из Алма-Аты. "
@@ -140,7 +140,8 @@ def test_a_change_of_language_asks_for_a_full_rebuild(tmp_path: Path):
 
 def test_an_unknown_language_is_named_with_the_known_ones(tmp_path: Path):
     archive = write_archive(tmp_path / "archive", RUSSIAN)
-    with searchkit.open(tmp_path / "index", archive, settings=ArchiveSettings(language="klingon")) as ix:
-        with pytest.raises(UserError, match=r"unknown language 'klingon'.*en \(English\).*ru \(Russian\)"):
-            ix.reindex()
+    settings = ArchiveSettings(language="klingon")
+    with searchkit.open(tmp_path / "index", archive, settings=settings) as ix, \
+            pytest.raises(UserError, match=r"unknown language 'klingon'.*en \(English\).*ru \(Russian\)"):
+        ix.reindex()
     assert not (tmp_path / "index").exists() or not any((tmp_path / "index").iterdir())

@@ -128,8 +128,8 @@ DROUGHT_STORIES = [
       for place in ("Kherson", "Odesa", "Mykolaiv", "Zaporizhzhia", "Crimea")),
     {"title": "Irrigation canals against locusts",  # on topic, only one word of the request
      "body": f"Farmers dug irrigation canals and fought locusts again, as in past reports. {FILLER}"},
-    {"title": "Company filings",  # off topic, one word of the request, in a shorter story
-     "body": "Companies filed their annual reports late this year."},
+    {"title": "Company filings",  # off topic, one word of the request, in a slightly shorter story
+     "body": f"Companies filed their annual reports late this year. {FILLER}"},
     {"title": "Locust swarms", "body": f"Irrigation and locusts, nothing else. {FILLER}"},  # no word of it
     *({"title": f"Briefing {n}", "body": f"Item {n}. {FILLER}"} for n in range(30)),  # the rest of the wire
 ]
@@ -149,7 +149,7 @@ def test_feedback_lifts_a_document_on_the_topic_of_a_long_request(tmp_path):
     assert sorted(without) == sorted(with_feedback)
 
 
-@pytest.mark.parametrize("query", ["wheat locusts", "failed wheat harvests southern provinces long drought"])
+@pytest.mark.parametrize("query", ["wheat locusts", "failed wheat harvests southern"])
 def test_short_queries_are_not_reranked_by_feedback(tmp_path, query):
     default = _search(tmp_path / "a", DROUGHT_STORIES, query, page_size=20, match="any")
     assert _search(tmp_path / "b", DROUGHT_STORIES, query, NO_FEEDBACK, page_size=20, match="any") == default
