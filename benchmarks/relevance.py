@@ -1,7 +1,7 @@
-"""Ranking quality of searchkit on the classic IR test collections, beside SQLite FTS5.
+"""Ranking quality of searchkit on the classic IR test collections, beside SQLite FTS5 and Lucene.
 
-    python -m benchmarks.relevance            # all six collections, prints the table
-    python -m benchmarks.relevance med adi    # some of them
+    python -m benchmarks.relevance            # six collections, leave-one-out, short queries
+    python -m benchmarks.relevance med adi    # some of them (no leave-one-out)
 
 Each collection in ../shared/relevance is written as a JSON Lines archive (title and
 text, as the Lucene reference indexed them), indexed and queried through the public API
@@ -12,8 +12,15 @@ requests are long natural-language paragraphs, not query syntax, so each is hand
 as its plain words (lower-cased, punctuation dropped): a LISA
 request's "AND" or a CACM "?" is prose, not an operator or a wildcard. SQLite FTS5
 (`porter unicode61`, ranked by `bm25()`) gets the same words, OR-ed, on the same
-documents. CRAN is scored twice: as is, and with each query's source paper (judged
-rel 0) dropped from the runs, as the collection's README explains.
+documents; Lucene's BM25 is re-run here (`LuceneBM25`) so that all four measures can be
+compared, its published MAP beside it. CRAN is scored twice: as is, and with each
+query's source paper (judged rel 0) dropped from the runs, as the collection's README
+explains.
+
+Then the leave-one-out table (`candidates`): for each collection, the candidate default
+chosen on the other five by its worst margin over Lucene, scored on the one left out.
+Last, proximity on and off for short queries over Reuters-21578, judged by its topic
+labels (`SHORT_QUERIES`).
 """
 
 from __future__ import annotations
@@ -238,6 +245,54 @@ def leave_one_out(maps: dict[str, dict[str, float]]) -> list[tuple[str, str, flo
     return rows
 
 
+# Short queries as a news reader types them, judged by the topic labels Reuters' editors
+# gave the stories (an article is relevant when it carries the topic): the collections
+# above have long requests only, and proximity is for short queries.
+SHORT_QUERIES = {
+    "money supply": "money-supply", "foreign exchange": "money-fx", "interest rates": "interest",
+    "trade deficit": "trade", "crude oil": "crude", "natural gas": "nat-gas", "gross national product": "gnp",
+    "consumer prices": "cpi", "wholesale prices": "wpi", "industrial production": "ipi",
+    "retail sales": "retail", "housing starts": "housing", "capacity utilization": "cpu",
+    "balance of payments": "bop", "unemployment rate": "jobs", "grain exports": "grain",
+    "wheat exports": "wheat", "sugar prices": "sugar", "coffee prices": "coffee", "gold prices": "gold",
+    "cocoa prices": "cocoa", "vegetable oil": "veg-oil", "oil reserves": "crude", "ship strike": "ship",
+    "stock split": "earn", "merger talks": "acq", "copper prices": "copper", "interest rate cut": "interest",
+    "dollar exchange rate": "money-fx", "oilseed exports": "oilseed", "soybean crop": "soybean",
+    "corn crop": "corn", "rubber prices": "rubber", "tin prices": "tin", "cotton crop": "cotton",
+    "livestock prices": "livestock", "budget deficit": "trade",
+}
+REUTERS = REPO.parent / "shared" / "corpus" / "reuters21578" / "reuters21578.tar.xz"
+
+
+def short_queries(workdir: Path) -> str:
+    """Proximity on and off for SHORT_QUERIES over Reuters-21578 (all words, as typed)."""
+    import tarfile
+
+    archive = workdir / "reuters"
+    with tarfile.open(REUTERS) as tar:
+        tar.extractall(archive, members=[m for m in tar.getmembers() if m.name.endswith(".sgm")], filter="data")
+    index_dir = workdir / "reuters-index"
+    searchkit.open(index_dir, archive).reindex()
+    qrels: dict[str, dict[str, int]] = {}
+    with Searcher(index_dir) as searcher:
+        view = searcher.view()
+        for doc in map(int, view.valid.nonzero()[0]):
+            stored = view.stored(doc)
+            for query, topic in SHORT_QUERIES.items():
+                if topic in (stored.get("topics") or ()):
+                    qrels.setdefault(query, {})[str(stored["id"])] = 1
+    lines = ["| short queries on Reuters-21578 | " + " | ".join(MEASURES) + " |",
+             "|" + " --- |" * (len(MEASURES) + 1)]
+    for label, params in (("proximity (the default)", DEFAULT), ("no proximity", replace(DEFAULT, proximity_boost=0))):
+        with searchkit.open(index_dir, params=params) as ix:
+            run = {q: [h.id for h in ix.search(SearchRequest(q, page_size=DEPTH, snippet_chars=0)).hits]
+                   for q in SHORT_QUERIES}
+        result = evaluate(run, qrels)
+        lines.append(f"| {label} | " + " | ".join(f"{result[m]:.4f}" for m in MEASURES) + " |")
+    lines.append(f"\n({len(qrels)} queries of two or three words; relevant: the stories labelled with the topic)")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("collections", nargs="*", help=f"some of {', '.join(COLLECTIONS)} (default: all)")
@@ -273,8 +328,11 @@ def main(argv: list[str] | None = None) -> int:
                            for name, (coll, index_dir, docno_of) in built.items()}
             print(f"candidate {label}: " + " ".join(f"{c} {m:.4f}" for c, m in maps[label].items()),
                   file=sys.stderr)
-    print()
-    print(loo_table(maps))
+        print()
+        print(loo_table(maps))
+        if REUTERS.is_file():
+            print()
+            print(short_queries(Path(tmp)))
     return 0
 
 
