@@ -100,3 +100,13 @@ def test_a_headline_less_story_is_found_first_by_its_lead(tmp_path: Path):
         hits = ix.search("floods").hits
     assert [h.id for h in hits] == ["wire.jsonl#2", "wire.jsonl#1"]
     assert hits[0].title == "Floods closed the port of Odesa on Tuesday."
+
+
+@pytest.mark.parametrize("query", ["source:peacekeepers~2", "place:mosc*", "topic:gr?in"])
+def test_wildcards_and_fuzzy_words_on_a_facet_are_refused_in_one_line(seed_searcher, query):
+    # A facet holds whole values: `source:tass~1` was an internal error (KeyError).
+    from searchkit.errors import QueryError
+    from searchkit.models import SearchRequest
+
+    with pytest.raises(QueryError, match="takes a whole value"):
+        seed_searcher.search(SearchRequest(query))

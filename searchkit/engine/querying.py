@@ -213,6 +213,9 @@ def _convert(q: Q.Query, text: str, lang: Language) -> Node:
         return Word(str(q.text), (q.fieldname,), boost)
     if isinstance(q, Q.Phrase):
         return Phrase(tuple(q.words), _phrase_offsets(q, text), (q.fieldname,), boost)
+    if isinstance(q, (Q.FuzzyTerm, Q.Prefix, Q.Wildcard)) and q.fieldname in FACET_BY_NAME:
+        raise QueryError(f"{q.fieldname}: takes a whole value (source:TASS, place:\"new york\"); "
+                         "wildcards and fuzzy words (~) search the text")
     if isinstance(q, Q.FuzzyTerm):
         if len(q.text) > MAX_FUZZY_WORD:
             raise QueryError(f"a fuzzy word (word~) can have at most {MAX_FUZZY_WORD} letters")
