@@ -104,6 +104,9 @@ class Searcher:
         self._languages: dict[Path, Language] = {}  # by generation folder
         self._view: IndexView | None = None
         self._view = self._open()
+        # The parser is made now, with the index: what lives as long as the searcher is
+        # built before a long-lived reader (the TUI) freezes it out of garbage collection.
+        self._parser(self.language(self._view).code)
 
     # Opening and following commits -----------------------------------------------------
 
@@ -166,12 +169,16 @@ class Searcher:
     def parse(self, text: str, mode: MatchMode = "auto", view: IndexView | None = None) -> CompiledQuery:
         """The compiled query for `text` (analysed in the language of `view`, else of the
         newest commit); raises QueryError with a plain reason."""
-        code = self.language(view or self.view()).code
+        parser = self._parser(self.language(view or self.view()).code)
         with self._parse_lock:
-            parser = self._parsers.get(code)
-            if parser is None:
-                parser = self._parsers[code] = make_parser(code)
             return compile_query(parser, text, mode)
+
+    def _parser(self, language_code: str) -> MultifieldParser:
+        with self._parse_lock:
+            parser = self._parsers.get(language_code)
+            if parser is None:
+                parser = self._parsers[language_code] = make_parser(language_code)
+            return parser
 
     def _filters(self, request: SearchRequest, compiled: CompiledQuery) -> Node | None:
         parts: list[Node] = []
