@@ -67,8 +67,6 @@ def test_add_then_query_from_any_folder(elsewhere, tass):
     assert as_json(searchkit("stats", "--json"))["articles"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="Russian stemming (ArchiveSettings.language) comes from the ranking "
-                   "branch: remove this mark once it is merged")
 def test_russian_collection_finds_other_forms_of_a_word(elsewhere, tass):
     assert searchkit("add", "tass", str(tass), "--language", "ru").exit_code == 0
     found = as_json(searchkit("query", "-c", "tass", "миротворцы", "--json"))

@@ -128,8 +128,8 @@ DROUGHT_STORIES = [
       for place in ("Kherson", "Odesa", "Mykolaiv", "Zaporizhzhia", "Crimea")),
     {"title": "Irrigation canals against locusts",  # on topic, only one word of the request
      "body": f"Farmers dug irrigation canals and fought locusts again, as in past reports. {FILLER}"},
-    {"title": "Company filings",  # off topic, one word of the request, in a shorter story
-     "body": "Companies filed their annual reports late this year."},
+    {"title": "Company filings",  # off topic, one word of the request, in a slightly shorter story
+     "body": f"Companies filed their annual reports late this year. {FILLER}"},
     {"title": "Locust swarms", "body": f"Irrigation and locusts, nothing else. {FILLER}"},  # no word of it
     *({"title": f"Briefing {n}", "body": f"Item {n}. {FILLER}"} for n in range(30)),  # the rest of the wire
 ]
@@ -138,18 +138,20 @@ DROUGHT_STORIES = [
 NO_FEEDBACK = RankingParams(feedback_min_words=100)
 
 
-def test_feedback_lifts_a_document_on_the_topic_of_a_long_request(tmp_path):
-    with_feedback = _search(tmp_path / "a", DROUGHT_STORIES, REQUEST, page_size=20)
+@pytest.mark.parametrize("request_text", [REQUEST, "reports failed wheat harvests southern"])
+def test_feedback_lifts_a_document_on_the_topic_of_a_long_request(tmp_path, request_text):
+    # Five words are enough to be a request: ranked over any of its words, with feedback.
+    with_feedback = _search(tmp_path / "a", DROUGHT_STORIES, request_text, page_size=20)
     assert with_feedback.index("Irrigation canals against locusts") < with_feedback.index("Company filings")
     # Feedback only reorders the request's matches: a story sharing none of its words is no hit.
     assert "Locust swarms" not in with_feedback and len(with_feedback) == 7, with_feedback
 
-    without = _search(tmp_path / "b", DROUGHT_STORIES, REQUEST, NO_FEEDBACK, page_size=20)
+    without = _search(tmp_path / "b", DROUGHT_STORIES, request_text, NO_FEEDBACK, page_size=20)
     assert without.index("Company filings") < without.index("Irrigation canals against locusts")
     assert sorted(without) == sorted(with_feedback)
 
 
-@pytest.mark.parametrize("query", ["wheat locusts", "failed wheat harvests southern provinces long drought"])
+@pytest.mark.parametrize("query", ["wheat locusts", "failed wheat harvests southern"])
 def test_short_queries_are_not_reranked_by_feedback(tmp_path, query):
     default = _search(tmp_path / "a", DROUGHT_STORIES, query, page_size=20, match="any")
     assert _search(tmp_path / "b", DROUGHT_STORIES, query, NO_FEEDBACK, page_size=20, match="any") == default

@@ -18,6 +18,7 @@ from .. import readers
 from ..errors import IndexDamagedError, UserError
 from ..models import ArchiveSettings, ReadProblem, ReindexProgress, ReindexSummary
 from . import store, whoosh_compat
+from .analysis import DEFAULT_LANGUAGE, language
 from .arrays import DamagedFile
 from .schema import build_schema
 from .view import is_current_format
@@ -92,6 +93,7 @@ def reindex(
     if not archive.is_dir():
         state = "is not a folder" if archive.exists() else "does not exist"
         raise UserError(f"archive folder {archive} {state} (set --archive or SEARCHKIT_ARCHIVE)")
+    requested = language(settings.language).code if settings is not None else None
     started = time.perf_counter()
     store.claim(index_dir, archive)  # before anything is written: refuses a folder not ours
     with store.reindex_lock(index_dir, wait_seconds):
@@ -104,10 +106,17 @@ def reindex(
         # collection's patterns); an encoding changed since reads every file again.
         chosen = settings or recorded or ArchiveSettings()
         reread = recorded is not None and recorded.encoding != chosen.encoding
+        built_in = _language_of(live) if live is not None else None
+        if not full and built_in is not None and requested is not None and requested != built_in:
+            raise UserError(
+                f"the index at {index_dir} was built for {language(built_in).name} text, not "
+                f"{language(requested).name}: run `searchkit reindex --full` to rebuild it"
+            )
+        lang = requested or built_in or DEFAULT_LANGUAGE
         if full or live is None:
-            summary = _build_generation(archive, index_dir, progress, on_problem, chosen)
+            summary = _build_generation(archive, index_dir, progress, on_problem, chosen, lang)
         else:
-            summary = _update_generation(archive, live, progress, on_problem, verify, chosen, reread)
+            summary = _update_generation(archive, live, progress, on_problem, verify, chosen, reread, lang)
         store.remove_stale_generations(index_dir, keep=store.current_generation(index_dir))
     summary.seconds = time.perf_counter() - started
     return summary
@@ -123,13 +132,23 @@ def _live_generation(index_dir: Path, full: bool) -> Path | None:
         raise
 
 
+def _language_of(gen: Path) -> str:
+    """The language a generation's text was analysed in (English before it was recorded)."""
+    try:
+        return str(store.read_meta(gen).get("language") or DEFAULT_LANGUAGE)
+    except IndexDamagedError:
+        return DEFAULT_LANGUAGE  # the update that follows names the damage
+
+
 def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback | None,
-                      on_problem: ProblemCallback | None, settings: ArchiveSettings) -> ReindexSummary:
+                      on_problem: ProblemCallback | None, settings: ArchiveSettings,
+                      lang: str) -> ReindexSummary:
     """Build a complete new generation, then make it the live one."""
     gen = store.new_generation(index_dir)
     try:
-        schema = build_schema()
+        schema = build_schema(lang)
         whoosh_compat.create(gen, schema)
+        store.write_meta(gen, language=lang)  # before the writers, which analyse by it
         found = _scan(archive, progress, settings)
         summary = ReindexSummary(full=True, new=len(found))
         writer = Writer(gen, schema)
@@ -147,7 +166,7 @@ def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback
 
 def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | None,
                        on_problem: ProblemCallback | None, verify: bool, settings: ArchiveSettings,
-                       reread: bool) -> ReindexSummary:
+                       reread: bool, lang: str) -> ReindexSummary:
     built_from = store.read_meta(gen).get("archive")
     if built_from and Path(built_from) != archive.resolve():
         # Indexing another archive incrementally would delete every article of the
@@ -156,7 +175,7 @@ def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | No
             f"the index at {gen.parent} was built from {built_from}, not {archive}: run "
             "`searchkit reindex --full` to replace its articles, or choose another --index"
         )
-    writer = _open_writer(gen)
+    writer = _open_writer(gen, lang)
     try:
         before = writer.manifest
         found = _scan(archive, progress, settings)
@@ -186,9 +205,9 @@ def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | No
     return summary
 
 
-def _open_writer(gen: Path) -> Writer:
+def _open_writer(gen: Path, lang: str) -> Writer:
     try:
-        return Writer(gen, build_schema())
+        return Writer(gen, build_schema(lang))
     except (DamagedFile, whoosh_compat.TocError, whoosh_compat.EmptyIndexError, FileNotFoundError) as exc:
         raise IndexDamagedError(
             f"the index at {gen.parent} is damaged ({exc}); run `searchkit reindex --full` to rebuild it"

@@ -20,7 +20,7 @@ from functools import reduce
 import numpy as np
 
 from ..errors import QueryError, QueryTimeout
-from .analysis import is_stop_word, stem
+from .analysis import language
 from .querying import (
     All,
     Any,
@@ -202,7 +202,8 @@ class Matcher:
                 shown = node.pattern + ("*" if node.kind == "prefix" else "")
                 raise QueryError(f"too broad: {shown} expands to {len(words):,} words "
                                  f"(at most {MAX_EXPANSION:,}); make it longer")
-        terms = dict.fromkeys(stem(w) for w in words if not is_stop_word(w))
+        lang = language(node.language)
+        terms = dict.fromkeys(lang.stems([w for w in words if not lang.is_stop_word(w)]))
         found = tuple(Word(t, node.fields, node.boost) for t in terms)
         self.expanded[node] = found
         return found

@@ -27,7 +27,7 @@ from whoosh.qparser import AndGroup, FieldAliasPlugin, FuzzyTermPlugin, Multifie
 from ..dates import parse_user_date
 from ..errors import QueryError, UserError
 from ..models import MatchMode
-from .analysis import TOKEN, terms_of
+from .analysis import DEFAULT_LANGUAGE, TOKEN, Language, language
 from .fields import FACET_BY_NAME, TEXT_FIELD_NAMES, field_aliases, keyword
 from .schema import build_schema
 from .segment import to_micros
@@ -49,6 +49,9 @@ _DATE_CLAUSE = re.compile(
 )
 _RANGE_SPLIT = re.compile(r"\s+to\s+|^to\s+|\s+to$", re.I)
 _QUOTED = re.compile(r'"[^"]*"')
+# Letters standing alone side by side (`U S`, as `U.S.` is left when its dots are
+# taken out) are read as the abbreviation they spell, as analysis.py indexes it (`us`).
+_SPACED_LETTERS = re.compile(r"(?<![\w.:~*?\\-])[^\W\d_](?:[ \t]+[^\W\d_])+(?![\w.:~*?(-])")
 
 
 # -- the plan ------------------------------------------------------------------------
@@ -86,6 +89,7 @@ class Expansion(Node):
     fields: tuple[str, ...]
     distance: int = 0
     boost: float = 1.0
+    language: str = DEFAULT_LANGUAGE  # how the words reached become terms
 
 
 @dataclass(frozen=True)
@@ -167,8 +171,9 @@ class CompiledQuery:
 # -- parsing ---------------------------------------------------------------------------
 
 
-def make_parser() -> MultifieldParser:
-    parser = MultifieldParser(list(TEXT_FIELD_NAMES), build_schema(), group=AndGroup)
+def make_parser(language_code: str = DEFAULT_LANGUAGE) -> MultifieldParser:
+    """The parser of queries over an index whose text is in `language_code`."""
+    parser = MultifieldParser(list(TEXT_FIELD_NAMES), build_schema(language_code), group=AndGroup)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(FieldAliasPlugin(field_aliases()))
     return parser
@@ -183,17 +188,19 @@ def compile_query(parser: MultifieldParser, text: str, mode: MatchMode = "auto")
     if not text.strip() or text.strip() == "*":
         return CompiledQuery(Everything(), None, dates, 0, mode)
     check_syntax(text)
+    text = _SPACED_LETTERS.sub(_joined_letters, text)
+    lang = language(getattr(parser.schema["body"].analyzer, "language_code", DEFAULT_LANGUAGE))
     try:
         parsed = parser.parse(text)
     except Exception as exc:  # whoosh's parser is lenient; anything left is a real error
         raise QueryError(f"cannot understand the query {text!r}: {exc}") from None
-    plan = _weigh_repeats(_convert(parsed, text), text)
+    plan = _weigh_repeats(_convert(parsed, text, lang), text, lang)
     _check_size(plan)
     loose, words = _loosened(plan, explicit=bool(_EXPLICIT_AND.search(text)))
     return CompiledQuery(plan, loose, dates, words, mode)
 
 
-def _convert(q: Q.Query, text: str) -> Node:
+def _convert(q: Q.Query, text: str, lang: Language) -> Node:
     """Whoosh's query tree as a plan."""
     boost = getattr(q, "boost", 1.0) or 1.0
     if isinstance(q, Q.NullQuery.__class__) or q is Q.NullQuery:
@@ -206,30 +213,34 @@ def _convert(q: Q.Query, text: str) -> Node:
         return Word(str(q.text), (q.fieldname,), boost)
     if isinstance(q, Q.Phrase):
         return Phrase(tuple(q.words), _phrase_offsets(q, text), (q.fieldname,), boost)
+    if isinstance(q, (Q.FuzzyTerm, Q.Prefix, Q.Wildcard)) and q.fieldname in FACET_BY_NAME:
+        raise QueryError(f"{q.fieldname}: takes a whole value (source:TASS, place:\"new york\"); "
+                         "wildcards and fuzzy words (~) search the text")
     if isinstance(q, Q.FuzzyTerm):
         if len(q.text) > MAX_FUZZY_WORD:
             raise QueryError(f"a fuzzy word (word~) can have at most {MAX_FUZZY_WORD} letters")
-        return Expansion("fuzzy", str(q.text), (q.fieldname,), min(q.maxdist, MAX_FUZZY_DISTANCE), boost)
+        return Expansion("fuzzy", str(q.text), (q.fieldname,), min(q.maxdist, MAX_FUZZY_DISTANCE), boost,
+                         lang.code)
     if isinstance(q, Q.Prefix):
-        return Expansion("prefix", str(q.text), (q.fieldname,), boost=boost)
+        return Expansion("prefix", str(q.text), (q.fieldname,), boost=boost, language=lang.code)
     if isinstance(q, Q.Wildcard):
-        return Expansion("wildcard", str(q.text), (q.fieldname,), boost=boost)
+        return Expansion("wildcard", str(q.text), (q.fieldname,), boost=boost, language=lang.code)
     if isinstance(q, Q.AndNot):
-        return Exclude(_convert(q.a, text), _convert(q.b, text))
+        return Exclude(_convert(q.a, text, lang), _convert(q.b, text, lang))
     if isinstance(q, (Q.AndMaybe, Q.Require)):
-        return _convert(q.a, text) if isinstance(q, Q.AndMaybe) else \
-            All((_convert(q.a, text), _convert(q.b, text)))
+        return _convert(q.a, text, lang) if isinstance(q, Q.AndMaybe) else \
+            All((_convert(q.a, text, lang), _convert(q.b, text, lang)))
     if isinstance(q, Q.Not):
-        return Exclude(Everything(), _convert(q.query, text))
+        return Exclude(Everything(), _convert(q.query, text, lang))
     if isinstance(q, Q.And):
-        keep = [_convert(c, text) for c in q.subqueries if not isinstance(c, Q.Not)]
-        drop = [_convert(c.query, text) for c in q.subqueries if isinstance(c, Q.Not)]
+        keep = [_convert(c, text, lang) for c in q.subqueries if not isinstance(c, Q.Not)]
+        drop = [_convert(c.query, text, lang) for c in q.subqueries if isinstance(c, Q.Not)]
         node: Node = _boosted(All(tuple(keep)), boost) if keep else Everything()
         if drop:
             node = Exclude(node, drop[0] if len(drop) == 1 else Any(tuple(drop)))
         return node
     if isinstance(q, (Q.Or, Q.DisjunctionMax)):
-        return _boosted(_fields_joined([_convert(c, text) for c in q.subqueries]), boost)
+        return _boosted(_fields_joined([_convert(c, text, lang) for c in q.subqueries]), boost)
     raise QueryError(f"searchkit cannot search for {type(q).__name__} clauses")
 
 
@@ -259,11 +270,15 @@ def _boosted(node: Node, boost: float) -> Node:
     return node
 
 
-def _weigh_repeats(node: Node, text: str) -> Node:
+def _joined_letters(match: re.Match) -> str:
+    return "".join(match.group().split())
+
+
+def _weigh_repeats(node: Node, text: str, lang: Language) -> Node:
     """A word typed twice counts twice: its clause's boost is multiplied by how often
     it occurs in what was typed (query-term frequency, as in Lucene). Whoosh's parser
     keeps each clause once, so the count comes from the text."""
-    counts = Counter(terms_of(_QUOTED.sub(" ", text)))
+    counts = Counter(lang.terms_of(_QUOTED.sub(" ", text)))
     if not any(n > 1 for n in counts.values()):
         return node
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from whoosh import fields
 
-from .analysis import QueryAnalyzer
+from .analysis import DEFAULT_LANGUAGE, QueryAnalyzer
 from .fields import FACETS, TEXT_FIELDS
 
 
-def build_schema() -> fields.Schema:
-    analyzer = QueryAnalyzer()
+def build_schema(language_code: str = DEFAULT_LANGUAGE) -> fields.Schema:
+    """The schema of an index whose text is analysed in `language_code`."""
+    analyzer = QueryAnalyzer(language_code)
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         path=fields.ID(stored=True),

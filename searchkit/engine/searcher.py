@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
+from whoosh.qparser import MultifieldParser
 
 from ..dates import parse_user_date
 from ..errors import IndexDamagedError, QueryError, UserError
 from ..models import Article, FacetCount, Hit, IndexStats, MatchMode, SearchRequest, SearchResponse, Span
 from . import snippets, store, whoosh_compat
-from .analysis import terms_of
+from .analysis import Language, language, normalise
 from .arrays import DamagedFile, FormatMismatch
 from .facets import DATE_FACETS, facet_counts
 from .fields import FACETS, TEXT_FIELD_NAMES, keyword
@@ -99,9 +100,13 @@ class Searcher:
         self.time_budget = time_budget
         self._lock = threading.Lock()
         self._parse_lock = threading.Lock()  # Whoosh's parser keeps state while it runs
-        self._parser = make_parser()
+        self._parsers: dict[str, MultifieldParser] = {}  # by language
+        self._languages: dict[Path, Language] = {}  # by generation folder
         self._view: IndexView | None = None
         self._view = self._open()
+        # The parser is made now, with the index: what lives as long as the searcher is
+        # built before a long-lived reader (the TUI) freezes it out of garbage collection.
+        self._parser(self.language(self._view).code)
 
     # Opening and following commits -----------------------------------------------------
 
@@ -153,10 +158,27 @@ class Searcher:
 
     # Queries ------------------------------------------------------------------------------
 
-    def parse(self, text: str, mode: MatchMode = "auto") -> CompiledQuery:
-        """The compiled query for `text`; raises QueryError with a plain reason."""
+    def language(self, view: IndexView) -> Language:
+        """The language the view's text was analysed in, as its generation records it
+        (a change of language is a full rebuild: a new generation)."""
+        found = self._languages.get(view.folder)
+        if found is None:
+            found = self._languages[view.folder] = language(store.read_meta(view.folder).get("language"))
+        return found
+
+    def parse(self, text: str, mode: MatchMode = "auto", view: IndexView | None = None) -> CompiledQuery:
+        """The compiled query for `text` (analysed in the language of `view`, else of the
+        newest commit); raises QueryError with a plain reason."""
+        parser = self._parser(self.language(view or self.view()).code)
         with self._parse_lock:
-            return compile_query(self._parser, text, mode)
+            return compile_query(parser, text, mode)
+
+    def _parser(self, language_code: str) -> MultifieldParser:
+        with self._parse_lock:
+            parser = self._parsers.get(language_code)
+            if parser is None:
+                parser = self._parsers[language_code] = make_parser(language_code)
+            return parser
 
     def _filters(self, request: SearchRequest, compiled: CompiledQuery) -> Node | None:
         """Every filter of the request as one node: the facets' selections and the dates."""
@@ -221,7 +243,7 @@ class Searcher:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         view = self.view()
-        compiled = self.parse(request.text, request.match)
+        compiled = self.parse(request.text, request.match, view)
         deadline = time.monotonic() + self.time_budget
         matcher = Matcher(view, deadline)
         plan, matched = compiled.first()
@@ -249,7 +271,7 @@ class Searcher:
         offset, wanted = _page_bounds(request)
         if offset >= len(docs):
             return []
-        scorer = Scorer(view, matcher, self.params)
+        scorer = Scorer(view, matcher, self.params, self.language(view))
         sort = "newest" if request.sort == "relevance" and browse else request.sort
         if sort == "relevance":
             best, scores = scorer.rank(plan, docs, wanted, most_words_first=most_words_first)
@@ -306,8 +328,9 @@ class Searcher:
             word = match.group(1)
             if word in _OPERATORS:
                 return word
-            better = view.spelling.suggest(word.lower())
-            if better is None or better == word.lower():
+            typed = normalise(word)  # the dictionary holds words folded: `cafe` for `Café`
+            better = view.spelling.suggest(typed)
+            if better is None or better == typed:
                 return word
             changed = True
             return better
@@ -316,7 +339,7 @@ class Searcher:
         if not changed or corrected == text:
             return None
         try:  # only the count matters: no ranking, snippets or facets
-            compiled = self.parse(corrected, request.match)
+            compiled = self.parse(corrected, request.match, view)
         except QueryError:
             return None
         matcher = Matcher(view, deadline)
@@ -357,7 +380,7 @@ class Searcher:
         plain = ((Span(article.title),) if article.title else (), (Span(article.body),) if article.body else ())
         if doc is None or not text.strip():
             return plain
-        compiled = self.parse(text)
+        compiled = self.parse(text, view=view)
         matcher = Matcher(view)
         plan, _ = compiled.first()
         marks = _marks(view, matcher, scored_leaves(plan, matcher), np.array([doc], dtype=np.int64))
@@ -375,8 +398,9 @@ class Searcher:
         if doc is None:
             return []
         stored = view.stored(doc)
-        terms = Counter(terms_of(f"{stored.get('title') or ''}\n{stored.get('body') or ''}"))
-        scorer = Scorer(view, Matcher(view), self.params)
+        lang = self.language(view)
+        terms = Counter(lang.terms_of(f"{stored.get('title') or ''}\n{stored.get('body') or ''}"))
+        scorer = Scorer(view, Matcher(view), self.params, lang)
         weighed = {t: n * scorer.idf(TEXT_FIELD_NAMES, t) for t, n in terms.items() if len(t) > 1}
         return [t for t, _ in sorted(weighed.items(), key=lambda item: (-item[1], item[0]))[:count]]
 
@@ -389,7 +413,7 @@ class Searcher:
         own = view.find(article_id)
         plan: Node = Any(tuple(Word(w, TEXT_FIELD_NAMES) for w in words))
         matcher = Matcher(view)
-        docs, over = self._narrowed(view, matcher, plan, request, self.parse(""))
+        docs, over = self._narrowed(view, matcher, plan, request, self.parse("", view=view))
         if own is not None:
             docs = docs[docs != own]
             over = {name: subset[subset != own] for name, subset in over.items()}

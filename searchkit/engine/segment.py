@@ -46,12 +46,12 @@ from typing import TypedDict, cast
 import numpy as np
 
 from ..models import Article
-from .analysis import BatchAnalyzer
+from .analysis import ENGLISH, BatchAnalyzer, Language
 from .arrays import ArrayFile, DamagedFile, FormatMismatch, StringTable, pack_strings, write_arrays
 from .fields import FACETS, TEXT_FIELD_NAMES, TEXT_FIELDS, display, keyword
 from .whoosh_compat import length_codes
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: dotted abbreviations joined, other inner dots split, diacritics folded
 NO_DATE = np.iinfo(np.int64).min
 NO_MONTH = -1
 STORE_BLOCK_BYTES = 32 * 1024
@@ -161,8 +161,8 @@ class _FieldParts:
 class SegmentBuilder:
     """Collects batches of articles, then writes them as one segment file."""
 
-    def __init__(self) -> None:
-        self.analyzer = BatchAnalyzer()
+    def __init__(self, lang: Language = ENGLISH) -> None:
+        self.analyzer = BatchAnalyzer(lang)
         self.doc_count = 0
         self._fields = {name: _FieldParts() for name in TEXT_FIELD_NAMES}
         self._dates: list[int] = []

@@ -290,6 +290,8 @@ def read_meta(gen: Path) -> dict:
     crc = meta.pop("crc", None)
     if crc is not None and crc != _meta_crc(meta):  # files from before the checksum have none
         raise _damaged_meta(gen, "fails its checksum")
+    if crc is None and "language" in meta:  # written since the checksum: its key was damaged
+        raise _damaged_meta(gen, "has lost its checksum")
     return meta
 
 

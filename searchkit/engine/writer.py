@@ -32,7 +32,8 @@ from whoosh.fields import Schema
 from .. import readers
 from ..errors import IndexBusyError
 from ..models import Article, ReadProblem
-from . import whoosh_compat
+from . import store, whoosh_compat
+from .analysis import language
 from .codec import ArraySegment
 from .commit import CommitData, FileRecord, check_segments, duplicates, is_commit_file, read_commit, write_commit
 from .segment import SegmentArrays, SegmentBuilder, merge
@@ -107,7 +108,8 @@ def read_chunk(folder: str, files: Sequence[FileToRead],
                on_articles: Callable[[int], None] | None = None) -> ChunkResult:
     """Read, analyse and write one chunk of files as a segment in `folder`
     (`on_articles(n)` after each batch of n articles analysed)."""
-    builder = SegmentBuilder()
+    # The generation's language is recorded before any segment is written (indexer.py).
+    builder = SegmentBuilder(language(store.read_meta(Path(folder)).get("language")))
     result = ChunkResult(None, {})
     batch: list[Article] = []
     for f in files:
