@@ -682,12 +682,30 @@ def tui_command(collection: tuple[str, ...], all_collections: bool, archive_dir:
     from .tui.app import SearchApp
 
     try:  # checked here, not in the UI: a folder that is not an index is refused in one line
-        target = one_target(resolve_targets(collection, all_collections, archive_dir, index_dir), "tui")
-        open_api(target.index, target.archive).exists()
+        targets = resolve_targets(collection, all_collections, archive_dir, index_dir)
+        if targets[0].name is None:  # folders: the UI builds the index if there is none
+            target = one_target(targets, "tui")
+            open_api(target.index, target.archive).exists()
+            app = SearchApp(archive_dir=target.archive, index_dir=target.index)
+        else:  # collections: the chosen ones searched, the others a key (F2) away
+            app = SearchApp(collections=_collections_for_tui(targets), chosen=[t.name or "" for t in targets])
     except UserError as exc:  # `python tui.py` runs this command outside the group
         raise SearchkitError(str(exc)) from None
+    app.run()
 
-    SearchApp(archive_dir=target.archive, index_dir=target.index).run()
+
+def _collections_for_tui(chosen: list[Target]) -> dict[str, Index]:
+    """Every collection of the config file that has an index; a chosen one without one is
+    a mistake to say (the UI builds the index only of an archive given as folders)."""
+    everything = [_collection_target(c) for c in config.load().collections.values()]
+    out: dict[str, Index] = {}
+    for target in everything:
+        ix = target.open()
+        if ix.exists():
+            out[target.name or ""] = ix
+        elif target in chosen:
+            raise UserError(f"collection {target.name!r} has no index yet: run `searchkit reindex -c {target.name}`")
+    return out
 
 
 def _quiet_broken_pipe() -> None:

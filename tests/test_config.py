@@ -188,8 +188,8 @@ def test_several_collections_merge_hits_and_sum_facets(elsewhere, tass, archive)
     searchkit("add", "seeds", str(archive))
     both = as_json(searchkit("query", "-c", "tass", "-c", "seeds", "--sort", "newest", "--json"))
     assert both["total"] == 4
-    assert [(h["id"], h["collection"]) for h in both["hits"]] == [  # a tie of dates: by collection name
-        ("000_705ae3be991c31b8.txt", "seeds"), ("peacekeeper.txt", "tass"),
+    assert [(h["id"], h["collection"]) for h in both["hits"]] == [  # a tie of dates: the one named first
+        ("peacekeeper.txt", "tass"), ("000_705ae3be991c31b8.txt", "seeds"),
         ("minsk.txt", "tass"), ("003_a64b384920c9e53b.txt", "seeds")]
     assert both["facets"]["source"] == [{"value": "TASS", "count": 2}, {"value": "ТАСС", "count": 2}]
     assert both["facets"]["month"] == [{"value": "2022-01", "count": 4}]
@@ -203,3 +203,21 @@ def test_several_collections_merge_hits_and_sum_facets(elsewhere, tass, archive)
     assert_user_error(searchkit("stats", "-c", "tass", "-c", "seeds"), "one collection")
     shown = searchkit("show", "-c", "tass", "-c", "seeds", "003_a64b384920c9e53b.txt", "--json")
     assert json.loads(shown.stdout)["place"] == "MINSK"
+
+
+def test_tui_opens_on_the_collections_chosen_with_the_others_a_key_away(elsewhere, tass, tmp_path, monkeypatch):
+    from searchkit.tui.app import SearchApp
+
+    english = tmp_path / "english"
+    shutil.copytree(SEEDS, english)
+    assert searchkit("add", "tass", str(tass), "--language", "ru").exit_code == 0
+    assert searchkit("add", "seeds", str(english)).exit_code == 0
+    opened: list[SearchApp] = []
+    monkeypatch.setattr(SearchApp, "run", lambda app: opened.append(app))
+
+    assert searchkit("tui", "-c", "seeds").exit_code == 0
+    assert opened[-1].backend.chosen == ("seeds",)
+    assert set(opened[-1].backend.collections) == {"tass", "seeds"}
+    assert searchkit("tui", "--all-collections").exit_code == 0
+    assert set(opened[-1].backend.chosen) == {"tass", "seeds"}
+    assert_user_error(searchkit("tui", "-c", "nosuch"), "no collection 'nosuch'")

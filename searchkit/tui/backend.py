@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..api import Index
 from ..errors import UserError
+from ..merge import merge_responses, part_request
 from ..models import (
     Article,
     ReadProblem,
@@ -26,7 +27,6 @@ from ..models import (
     SearchResponse,
     Span,
 )
-from .merge import merge_responses, part_request
 
 # A response, and for each of its hits the name of the collection it was found in.
 Answer = tuple[SearchResponse, tuple[str, ...]]

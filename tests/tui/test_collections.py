@@ -11,8 +11,8 @@ from tui_helpers import STORIES, FixedApp, settle, write_archive
 
 from searchkit.api import Index
 from searchkit.engine.indexer import reindex
+from searchkit.merge import merge_responses, part_request
 from searchkit.models import FacetCount, Hit, SearchRequest, SearchResponse
-from searchkit.tui.merge import merge_responses, part_request
 from searchkit.tui.screens import CollectionsScreen, ReaderScreen
 from searchkit.tui.widgets import ResultsList, StatusLine
 from searchkit.tui.widgets.facets import FacetList

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from ..models import FacetCount, Hit, SearchRequest, SearchResponse
+from .models import FacetCount, Hit, SearchRequest, SearchResponse
 
 DATE_FACETS = ("year", "month")  # listed whole, newest first (as the engine lists them)
 
