@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 import click
 
 from . import output
+from .cli_cluster import attach_cluster_commands, cluster_option
 from .dates import parse_user_date
 from .errors import UserError
 from .models import SORT_ORDERS, ReadProblem, ReindexProgress, ReindexSummary, SearchRequest, SortOrder
@@ -111,7 +112,7 @@ def paths_options(command: Callable) -> Callable:
         show_default=True, type=click.Path(path_type=Path),
         help="Archive folder [env SEARCHKIT_ARCHIVE].",
     )(command)
-    return command
+    return cluster_option(command)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,7 +126,7 @@ def cli(debug: bool) -> None:
 
 
 def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: bool = False,
-                verify: bool = False) -> ReindexSummary:
+                verify: bool = False, shards: int | None = None) -> ReindexSummary:
     """Reindex with a progress bar on a terminal and warnings on stderr."""
     from rich.console import Console
 
@@ -139,7 +140,7 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
             click.echo(f"searchkit: {kind}: {where}: {message}", err=True)
 
     if not err.is_terminal or quiet:
-        return ix.reindex(full=full, on_problem=warn, wait_seconds=wait, verify=verify)
+        return ix.reindex(full=full, on_problem=warn, wait_seconds=wait, verify=verify, shards=shards)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -152,7 +153,8 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
         def progress(p: ReindexProgress) -> None:
             bar.update(task, description=p.phase, completed=p.done, total=p.total)
 
-        return ix.reindex(full=full, progress=progress, on_problem=warn, wait_seconds=wait, verify=verify)
+        return ix.reindex(full=full, progress=progress, on_problem=warn, wait_seconds=wait, verify=verify,
+                          shards=shards)
 
 
 @cli.command("reindex")
@@ -164,12 +166,15 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings; just the summary.")
 @click.option("--verify", is_flag=True,
               help="Compare every file's content too, not only its size, times and inode.")
+@click.option("--shards", type=click.IntRange(1, 256), default=None,
+              help="Split a new index into this many shards (see Scaling out in the README).")
 def reindex_command(archive_dir: Path, index_dir: Path, full: bool, wait: float, strict: bool,
-                    quiet: bool, verify: bool) -> None:
+                    quiet: bool, verify: bool, shards: int | None) -> None:
     """Build or update the index from the archive (incremental by default)."""
     from .api import open as open_index
 
-    summary = run_reindex(open_index(index_dir, archive_dir), full=full, wait=wait, quiet=quiet, verify=verify)
+    summary = run_reindex(open_index(index_dir, archive_dir), full=full, wait=wait, quiet=quiet, verify=verify,
+                          shards=shards)
     click.echo(output.reindex_summary_line(summary))
     if strict and summary.skipped:
         sys.exit(1)
@@ -316,6 +321,9 @@ def tui_command(archive_dir: Path, index_dir: Path) -> None:
         raise SearchkitError(str(exc)) from None
 
     SearchApp(archive_dir=archive_dir, index_dir=index_dir).run()
+
+
+attach_cluster_commands(cli)
 
 
 def main() -> None:

@@ -117,6 +117,12 @@ class SearchResponse:
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
     suggestion: str | None = None
     matched: Literal["all", "any"] = "all"  # what the hits hold: every word, or some
+    # A sharded archive answering without some shards (a node lost): which ones.
+    missing_shards: tuple[int, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing_shards)
 
     @property
     def pages(self) -> int:

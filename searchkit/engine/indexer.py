@@ -20,6 +20,7 @@ from ..models import ArchiveSettings, ReadProblem, ReindexProgress, ReindexSumma
 from . import store, whoosh_compat
 from .arrays import DamagedFile
 from .schema import build_schema
+from .sharding import ShardSpec
 from .view import is_current_format
 from .writer import PARALLEL_BYTES, RETRY, ChunkResult, FileToRead, Writer, content_hash
 
@@ -93,8 +94,10 @@ def _live_generation(index_dir: Path, full: bool) -> Path | None:
 
 
 def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback | None,
-                      on_problem: ProblemCallback | None) -> ReindexSummary:
-    """Build a complete new generation, then make it the live one."""
+                      on_problem: ProblemCallback | None, *, shard: ShardSpec | None = None,
+                      staged: list[Path] | None = None) -> ReindexSummary:
+    """Build a complete new generation, then make it the live one (or, given `staged`,
+    append it there and leave the switch to the caller)."""
     gen = store.new_generation(index_dir)
     try:
         schema = build_schema()
@@ -102,8 +105,12 @@ def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback
         found = _scan(archive, progress)
         summary = ReindexSummary(full=True, new=len(found))
         writer = Writer(gen, schema)
-        summary.articles = _write(writer, archive, found, sorted(found), set(), summary, progress, on_problem)
+        summary.articles = _write(writer, archive, found, sorted(found), set(), summary, progress, on_problem,
+                                  shard)
         store.write_meta(gen, archive=str(archive.resolve()))
+        if staged is not None:
+            staged.append(gen)
+            return summary
         store.switch_to(index_dir, gen)
     except BaseException:
         # Interrupted or failed: the old generation stays live; drop the partial one
@@ -115,7 +122,8 @@ def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback
 
 
 def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | None,
-                       on_problem: ProblemCallback | None, verify: bool) -> ReindexSummary:
+                       on_problem: ProblemCallback | None, verify: bool,
+                       shard: ShardSpec | None = None) -> ReindexSummary:
     built_from = store.read_meta(gen).get("archive")
     if built_from and Path(built_from) != archive.resolve():
         # Indexing another archive incrementally would delete every article of the
@@ -143,7 +151,7 @@ def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | No
             writer.cancel()
             return summary
         summary.articles = _write(writer, archive, found, sorted(new + changed), set(changed) | removed,
-                                  summary, progress, on_problem)
+                                  summary, progress, on_problem, shard)
         store.write_meta(gen, archive=str(archive.resolve()))
     except BaseException:
         writer.cancel()
@@ -168,7 +176,7 @@ def _scan(archive: Path, progress: ProgressCallback | None) -> dict[str, FileToR
 
 def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read: list[str],
            to_delete: set[str], summary: ReindexSummary, progress: ProgressCallback | None,
-           on_problem: ProblemCallback | None) -> int:
+           on_problem: ProblemCallback | None, shard: ShardSpec | None = None) -> int:
     """Delete, read and commit; returns the number of articles in the index."""
     files = [found[rel] for rel in to_read]
     weight = sum(f.weight for f in files)
@@ -188,7 +196,45 @@ def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read:
             progress(ReindexProgress("reading", done, len(files)))
 
     writer.remove_files(to_delete)
-    writer.add_files(files, processes=processes, on_chunk=chunk_done)
+    writer.add_files(files, processes=processes, on_chunk=chunk_done, shard=shard)
     if progress:
         progress(ReindexProgress("committing", len(files), len(files)))
     return writer.commit({"archive": str(archive.resolve())})
+
+
+def stage(archive: Path, index_dir: Path, shard: ShardSpec, *, full: bool = False,
+          progress: ProgressCallback | None = None, on_problem: ProblemCallback | None = None,
+          verify: bool = False) -> tuple[ReindexSummary, Path | None]:
+    """Prepare the next generation of one shard of a sharded archive without making it
+    live: (summary, its folder), or (summary, None) when nothing changed. The caller
+    switches every shard together (cluster/reindex.py), so no search sees some shards
+    old and others new.
+
+    An incremental update works on a copy of the live generation made of hard links
+    (segment, commit and TOC files are written once and never changed in place), so the
+    live generation keeps answering, untouched, until the switch.
+    """
+    started = time.perf_counter()
+    store.claim(index_dir, archive)
+    with store.reindex_lock(index_dir, 0.0):
+        live = _live_generation(index_dir, full)
+        store.remove_stale_generations(index_dir, keep=live)
+        staged: list[Path] = []
+        if full or live is None or not is_current_format(live):
+            summary = _build_generation(archive, index_dir, progress, on_problem, shard=shard, staged=staged)
+        else:
+            gen = store.new_generation(index_dir)
+            try:
+                for item in live.iterdir():
+                    if item.is_file() and not item.name.endswith("LOCK"):
+                        os.link(item, gen / item.name)
+                summary = _update_generation(archive, gen, progress, on_problem, verify, shard)
+            except BaseException:
+                shutil.rmtree(gen, ignore_errors=True)
+                raise
+            if summary.new or summary.changed or summary.removed or summary.retried:
+                staged.append(gen)
+            else:
+                shutil.rmtree(gen, ignore_errors=True)
+    summary.seconds = time.perf_counter() - started
+    return summary, (staged[0] if staged else None)

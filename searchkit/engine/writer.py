@@ -35,6 +35,7 @@ from . import whoosh_compat
 from .codec import ArraySegment
 from .commit import CommitData, FileRecord, check_segments, duplicates, is_commit_file, read_commit, write_commit
 from .segment import SegmentArrays, SegmentBuilder, merge
+from .sharding import ShardSpec, keep_shard
 
 BATCH_ARTICLES = 1000  # analysed together: big enough for NumPy, small enough for memory
 CHUNK_BYTES = 4 * 1024 * 1024  # a worker's unit of work (one segment)
@@ -88,8 +89,9 @@ def new_segment(doc_count: int) -> ArraySegment:
     return ArraySegment(whoosh_compat.INDEX_NAME, doc_count, segid=secrets.token_hex(8))
 
 
-def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
-    """Read, analyse and write one chunk of files as a segment in `folder`."""
+def read_chunk(folder: str, files: Sequence[FileToRead], shard: ShardSpec | None = None) -> ChunkResult:
+    """Read, analyse and write one chunk of files as a segment in `folder` (only the
+    articles of `shard` when the index is one shard of an archive)."""
     builder = SegmentBuilder()
     result = ChunkResult(None, {})
     batch: list[Article] = []
@@ -100,7 +102,7 @@ def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
             if isinstance(item, Article):
                 batch.append(item)
                 if len(batch) >= BATCH_ARTICLES:
-                    builder.add(batch)
+                    builder.add(keep_shard(batch, shard))
                     batch = []
             else:
                 result.problems.append(item)
@@ -109,7 +111,7 @@ def read_chunk(folder: str, files: Sequence[FileToRead]) -> ChunkResult:
         # its problems named again) until it is mended: its signature never matches.
         signature = f"{RETRY}{f.signature}" if skipped else f.signature
         result.files[f.rel] = FileRecord(signature, content_hash(Path(f.path)))
-    builder.add(batch)
+    builder.add(keep_shard(batch, shard))
     result.articles = builder.doc_count
     if builder.doc_count:
         segment = new_segment(builder.doc_count)
@@ -187,10 +189,11 @@ class Writer:
             self.manifest.pop(rel, None)
 
     def add_files(self, files: Sequence[FileToRead], *, processes: int = 1,
-                  on_chunk: Callable[[ChunkResult, int], None] | None = None) -> None:
+                  on_chunk: Callable[[ChunkResult, int], None] | None = None,
+                  shard: ShardSpec | None = None) -> None:
         """Read `files` into new segments; `on_chunk(result, files_done)` after each chunk."""
         done = 0
-        for result in _run_chunks(str(self.folder), chunks(files), processes):
+        for result in _run_chunks(str(self.folder), chunks(files), processes, shard):
             done += len(result.files)
             if result.segment is not None:
                 self._written.append(self.folder / result.segment.file_name())
@@ -300,11 +303,12 @@ def _word_frequencies(segments: Sequence[SegmentArrays]) -> Counter[str]:
 # -- worker processes ------------------------------------------------------------------
 
 
-def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int) -> Iterator[ChunkResult]:
+def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int,
+                shard: ShardSpec | None = None) -> Iterator[ChunkResult]:
     """Each chunk's result, in order; in `processes` worker processes when above one."""
     if processes <= 1 or len(work) <= 1:
         for files in work:
-            yield read_chunk(folder, files)
+            yield read_chunk(folder, files, shard)
         return
     # Forking a process with other threads running (the TUI's) can copy a lock held
     # mid-operation; from a side thread the workers come from a clean fork server.
@@ -312,7 +316,7 @@ def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int) -> It
     context = multiprocessing.get_context("fork" if forked else "forkserver")
     pool = context.Pool(processes, initializer=_worker_start, initargs=(os.getpid() if forked else None,))
     try:
-        yield from pool.imap(_read_chunk_job, [(folder, files) for files in work])
+        yield from pool.imap(_read_chunk_job, [(folder, files, shard) for files in work])
         pool.close()
     except BaseException:
         pool.terminate()
@@ -321,7 +325,7 @@ def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int) -> It
         pool.join()
 
 
-def _read_chunk_job(job: tuple[str, list[FileToRead]]) -> ChunkResult:
+def _read_chunk_job(job: tuple[str, list[FileToRead], ShardSpec | None]) -> ChunkResult:
     return read_chunk(*job)
 
 

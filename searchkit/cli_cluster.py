@@ -1,0 +1,56 @@
+"""The command line of scaling out: `--cluster`, `searchkit cluster up|down`, `searchkit serve`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import click
+
+CLUSTER_ENV = "SEARCHKIT_CLUSTER"
+
+
+def _remember_cluster(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    # Kept in the environment, where the API (and the TUI it serves) finds it.
+    if value:
+        os.environ[CLUSTER_ENV] = value
+
+
+def cluster_option(command: Callable) -> Callable:
+    """--cluster ADDRESS: use the Ray cluster there (from `searchkit cluster up` or `ray start`)."""
+    return click.option(
+        "--cluster", envvar=CLUSTER_ENV, expose_value=False, callback=_remember_cluster,
+        help="A running Ray cluster's address (searchkit cluster up) [env SEARCHKIT_CLUSTER].",
+    )(command)
+
+
+def attach_cluster_commands(cli: click.Group) -> None:
+    cli.add_command(cluster_group)
+
+
+@click.group("cluster")
+def cluster_group() -> None:
+    """A local Ray cluster on 127.0.0.1 for trying a sharded archive (needs searchkit[cluster])."""
+
+
+@cluster_group.command("up")
+@click.option("--nodes", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="Ray nodes to start on this machine (a head and workers).")
+@click.option("--cpus", type=click.IntRange(1, 64), default=1, show_default=True, help="CPUs each node offers.")
+def cluster_up(nodes: int, cpus: int) -> None:
+    """Start a local cluster; its address is the first line printed."""
+    from .cluster.local_cluster import start
+
+    address = start(nodes, cpus)
+    click.echo(address)
+    click.echo(f"searchkit: {nodes} node(s) on 127.0.0.1; use --cluster {address} "
+               f"(or {CLUSTER_ENV}={address}); stop with `searchkit cluster down`", err=True)
+
+
+@cluster_group.command("down")
+def cluster_down() -> None:
+    """Stop the local cluster started by `searchkit cluster up`."""
+    from .cluster.local_cluster import stop
+
+    stopped = stop()
+    click.echo("searchkit: cluster stopped" if stopped else "searchkit: no local cluster was running", err=True)
