@@ -323,7 +323,7 @@ def tui_command(archive_dir: Path, index_dir: Path) -> None:
     SearchApp(archive_dir=archive_dir, index_dir=index_dir).run()
 
 
-attach_cluster_commands(cli)
+attach_cluster_commands(cli, paths_options, open_index)
 
 
 def main() -> None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import click
+
+from .errors import UserError
 
 CLUSTER_ENV = "SEARCHKIT_CLUSTER"
 
@@ -24,8 +28,24 @@ def cluster_option(command: Callable) -> Callable:
     )(command)
 
 
-def attach_cluster_commands(cli: click.Group) -> None:
+def attach_cluster_commands(cli: click.Group, paths_options: Callable[[Callable], Callable],
+                            open_index: Callable[..., Any]) -> None:
+    """Add `cluster` and `serve` to the `searchkit` group (with its --archive/--index options)."""
     cli.add_command(cluster_group)
+
+    @cli.command("serve")
+    @paths_options
+    @click.option("--host", default="127.0.0.1", show_default=True,
+                  help="Address to listen on (another than loopback exposes the archive).")
+    @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+    def serve_command(archive_dir: Path, index_dir: Path, host: str, port: int) -> None:
+        """Answer searches over HTTP as JSON: /search, /article/ID, /stats, /health (needs searchkit[serve])."""
+        try:
+            from .serve import serve
+        except ImportError:
+            raise UserError("`searchkit serve` needs Starlette and uvicorn: pip install 'searchkit[serve]'") from None
+        index = open_index(archive_dir, index_dir)
+        serve(index, host, port, on_ready=lambda url: click.echo(url))
 
 
 @click.group("cluster")
