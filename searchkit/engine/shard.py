@@ -335,8 +335,9 @@ def expansions_in(node: Node) -> list[Expansion]:
     if isinstance(node, Expansion):
         return [node]
     out: list[Expansion] = []
-    for f in fields(node) if is_dataclass(node) else ():
-        value = getattr(node, f.name)
+    names: list[str] = [f.name for f in fields(node)] if is_dataclass(node) else []
+    for name in names:
+        value = getattr(node, name)
         children = value if isinstance(value, tuple) else (value,)
         for child in children:
             if isinstance(child, Node):
