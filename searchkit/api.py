@@ -117,7 +117,15 @@ class Index:
         """Read every file of the index end to end; what is wrong, if anything."""
         from .engine.check import check_index
 
-        return check_index(self.index_dir)
+        if not is_sharded(self.index_dir):
+            return check_index(self.index_dir)
+        from .cluster.layout import read_layout
+
+        names = read_layout(self.index_dir).names()
+        parts = [check_index(self.index_dir / name) for name in names]
+        return IndexCheck(str(self.index_dir), sum(c.files for c in parts), sum(c.bytes for c in parts),
+                          sum(c.articles for c in parts),
+                          tuple(f"{name}/{p}" for name, c in zip(names, parts) for p in c.problems))
 
     # Writing -------------------------------------------------------------------------------
 

@@ -138,3 +138,19 @@ def test_cli_builds_and_searches_a_sharded_index(archive: Path, tmp_path: Path) 
     assert refused.exit_code == 2 and "single index" in refused.output
     refused = run("reindex", "--shards", "2")
     assert refused.exit_code == 2 and "has 3 shards" in refused.output
+
+
+def test_check_reads_every_shard(archive: Path, tmp_path: Path) -> None:
+    run = Cli(archive, tmp_path / "index")
+    assert run("reindex", "--shards", "2").exit_code == 0
+    report = json.loads(run("check", "--json").output)
+    assert report["whole"] and report["articles"] == json.loads(run("stats", "--json").output)["articles"]
+    layout = read_layout(tmp_path / "index")
+    segments = [(name, segment) for name in layout.names()
+                for segment in (tmp_path / "index" / name / layout.generations[name]).glob("MAIN_*.arrays")]
+    name, segment = max(segments, key=lambda item: item[1].stat().st_size)
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    damaged = run("check")
+    assert damaged.exit_code == 2 and name in damaged.output
