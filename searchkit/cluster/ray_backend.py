@@ -26,6 +26,7 @@ os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayError, RayTaskError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from ..engine.ranking import DEFAULT, RankingParams
 from ..engine.shard import ShardService, StaleView
@@ -87,10 +88,18 @@ def actor_name(index_dir: Path, k: int) -> str:
 
 
 def shard_actor(index_dir: Path, k: int, params: RankingParams = DEFAULT) -> Any:
-    """The actor serving shard `k` of the index (started if it is not running yet)."""
+    """The actor serving shard `k` of the index (started if it is not running yet).
+
+    Shards are dealt to the nodes alive in turn (shard k to node k mod n); the placement
+    is a preference, so an actor whose node died restarts on another one.
+    """
+    nodes = sorted(n["NodeID"] for n in ray.nodes() if n.get("Alive"))
+    strategy: Any = "SPREAD"
+    if nodes:
+        strategy = NodeAffinitySchedulingStrategy(nodes[k % len(nodes)], soft=True)
     return _RemoteShard.options(
         name=actor_name(index_dir, k), namespace=NAMESPACE, lifetime="detached", get_if_exists=True,
-        max_restarts=-1, max_task_retries=0, num_cpus=0, scheduling_strategy="SPREAD",
+        max_restarts=-1, max_task_retries=0, num_cpus=0, scheduling_strategy=strategy,
         max_concurrency=8,
     ).remote(str((index_dir / shard_name(k)).resolve()), params)
 
@@ -103,6 +112,9 @@ class RayFanout:
         self.index_dir, self.shards, self.params = Path(index_dir), shards, params
         self.call_seconds = call_seconds
         self.actors = [shard_actor(self.index_dir, k, params) for k in range(shards)]
+        # Started (a worker process each) before the first search: a search should not count
+        # a shard as missing because its actor was still starting.
+        ray.wait([a.node.remote() for a in self.actors], num_returns=shards, timeout=CONNECT_SECONDS)
 
     @classmethod
     def connect(cls, address: str, index_dir: Path, params: RankingParams = DEFAULT) -> RayFanout:

@@ -23,8 +23,10 @@ import json
 import threading
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 import numpy as np
 
@@ -51,6 +53,8 @@ from .spelling import SpellingCandidates
 from .view import IndexView
 
 VIEWS_KEPT = 4  # commits a shard keeps answering from while a search is under way
+SEARCHES_KEPT = 32  # searches whose plans and matches a shard keeps between their steps
+_T = TypeVar("_T")
 ROOT_FILE = "searchkit-shards.json"  # in the sharded index's folder, above the shards
 
 # A merge key sorts ascending: best first.
@@ -114,6 +118,8 @@ class ShardService:
         self.searcher = Searcher(self.index_dir, params)
         self.params = params
         self._views: OrderedDict[str, IndexView] = OrderedDict()
+        self._plan_cache: OrderedDict[QuerySpec, tuple] = OrderedDict()
+        self._doc_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     # Commits --------------------------------------------------------------------------
@@ -151,6 +157,10 @@ class ShardService:
         return plan, fallback, filters, browse, words
 
     def _plans_matched(self, spec: QuerySpec) -> tuple[Node, Node | None, Node | None, bool, int, str]:
+        # Each step of one search needs the same plans: parsed once per shard.
+        return self._remembered(self._plan_cache, spec, lambda: self._parse(spec))
+
+    def _parse(self, spec: QuerySpec) -> tuple[Node, Node | None, Node | None, bool, int, str]:
         s = self.searcher
         if spec.like is not None:
             plan: Node = Any(tuple(Word(w, TEXT_FIELD_NAMES) for w in spec.like))
@@ -161,6 +171,24 @@ class ShardService:
                 compiled.words, matched)
 
     def _docs(self, view: IndexView, matcher: Matcher, spec: QuerySpec, plan: Node, filters: Node | None) -> np.ndarray:
+        # The steps of one search match the same plan on the same commit: matched once.
+        key = (view.folder.name, view.generation, spec, plan)
+        return self._remembered(self._doc_cache, key, lambda: self._match(view, matcher, spec, plan, filters))
+
+    def _remembered(self, cache: OrderedDict, key: Hashable, make: Callable[[], _T]) -> _T:
+        with self._lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cast(_T, cache[key])
+        value = make()
+        with self._lock:
+            cache[key] = value
+            while len(cache) > SEARCHES_KEPT:
+                cache.popitem(last=False)
+        return value
+
+    def _match(self, view: IndexView, matcher: Matcher, spec: QuerySpec, plan: Node,
+               filters: Node | None) -> np.ndarray:
         docs = self.searcher._matching(view, matcher, plan, filters)
         if spec.exclude is not None:
             own = view.find(spec.exclude)

@@ -116,27 +116,33 @@ def test_a_node_killed_during_queries(cluster, shards: Path) -> None:
                  if ray.get(actor.node.remote()) == worker.node_id}
     assert on_worker  # spread: some shards are served from the worker node
     answers: list = []
+    failed: list[BaseException] = []
     stop = threading.Event()
 
     def ask() -> None:
-        while not stop.is_set():
-            answers.append((time.monotonic(), ix.search(request)))
+        try:
+            while not stop.is_set():
+                answers.append((time.monotonic(), ix.search(request)))
+        except BaseException as exc:  # the test fails with it below
+            failed.append(exc)
+            raise
 
     thread = threading.Thread(target=ask)
     thread.start()
     try:
-        while len(answers) < 3:
+        while len(answers) < 3 and not failed:
             time.sleep(0.05)
         killed = time.monotonic()
         _kill_node(head, worker)
         deadline = killed + 120
         while time.monotonic() < deadline:  # until whole answers come back
-            if answers and answers[-1][0] > killed and not answers[-1][1].partial:
+            if failed or (answers and answers[-1][0] > killed and not answers[-1][1].partial):
                 break
             time.sleep(0.1)
     finally:
         stop.set()
         thread.join(60)
+    assert not failed, failed
     after = [r for t, r in answers if t > killed]
     assert after and not after[-1].partial, "the lost shards were never served again"
     for response in (r for _, r in answers):
@@ -171,18 +177,23 @@ def test_a_reindex_during_queries_switches_all_shards_at_once(cluster, archive: 
 
     def ask() -> None:
         reader = searchkit.open(index_dir, cluster=head.address)
-        while not stop.is_set():
-            response = reader.search(request)
-            partial.extend(response.missing_shards)
-            totals.append(response.total)
-        reader.close()
+        try:
+            while not stop.is_set():
+                response = reader.search(request)
+                partial.extend(response.missing_shards)
+                totals.append(response.total)
+        except BaseException as exc:  # the test fails with it below
+            partial.append(exc)
+            raise
+        finally:
+            reader.close()
 
     thread = threading.Thread(target=ask)
     thread.start()
     try:
         summary = ix.reindex()  # each shard prepared by its actor, then all switched together
         deadline = time.monotonic() + 60
-        while (len(totals) < 3 or totals[-1] != len(stories)) and time.monotonic() < deadline:
+        while (len(totals) < 3 or totals[-1] != len(stories)) and time.monotonic() < deadline and not partial:
             time.sleep(0.05)
     finally:
         stop.set()
