@@ -1,15 +1,15 @@
 """The shards of a sharded index served by a Ray cluster: one actor per shard.
 
 Each shard's actor is named after the index and the shard (so every driver, a CLI
-command, the TUI or `searchkit serve`, finds the same actors), detached (it outlives
-the driver that started it) and restartable without limit: when its node dies, Ray
-starts it again on a node that is alive, where it opens the shard from the shared
-folder (or a copy at the same path). Actors are spread over the nodes and ask for no
-CPU, so a small cluster holds any number of shards.
+command, the TUI or `searchkit serve`, finds the same actors) and detached (it outlives
+the driver that started it). Shards are dealt over the alive nodes in turn; when a
+node dies, its actors die with it and the next call starts each again on a node that
+is alive, where it opens the shard from the shared folder (or a copy at the same
+path). Actors ask for no CPU, so a small cluster holds any number of shards.
 
 A shard that does not answer within CALL_SECONDS (its node lost, its actor being
-restarted) is left out of that answer, which says so (coordinator.py); an error of the
-person's (a bad query) comes back as it is.
+started again) is left out of that answer, which says so (coordinator.py); an error of
+the person's (a bad query) comes back as it is.
 """
 
 from __future__ import annotations
@@ -88,19 +88,15 @@ def actor_name(index_dir: Path, k: int) -> str:
 
 
 def shard_actor(index_dir: Path, k: int, params: RankingParams = DEFAULT) -> Any:
-    """The actor serving shard `k` of the index (started if it is not running yet).
-
-    Shards are dealt to the nodes alive in turn (shard k to node k mod n); the placement
-    is a preference, so an actor whose node died restarts on another one.
-    """
+    """The actor serving shard `k` of the index, started if it is not running: on the
+    alive nodes in turn (shard k on node k mod n, sorted by id), so the shards are spread
+    the same way every time. An actor dies with its node; the next call to it starts it
+    again, on a node that is alive (RayFanout.call)."""
     nodes = sorted(n["NodeID"] for n in ray.nodes() if n.get("Alive"))
-    strategy: Any = "SPREAD"
-    if nodes:
-        strategy = NodeAffinitySchedulingStrategy(nodes[k % len(nodes)], soft=True)
+    strategy: Any = NodeAffinitySchedulingStrategy(nodes[k % len(nodes)], soft=False) if nodes else "DEFAULT"
     return _RemoteShard.options(
         name=actor_name(index_dir, k), namespace=NAMESPACE, lifetime="detached", get_if_exists=True,
-        max_restarts=-1, max_task_retries=0, num_cpus=0, scheduling_strategy=strategy,
-        max_concurrency=8,
+        max_restarts=0, max_task_retries=0, num_cpus=0, scheduling_strategy=strategy, max_concurrency=8,
     ).remote(str((index_dir / shard_name(k)).resolve()), params)
 
 
@@ -111,10 +107,13 @@ class RayFanout:
                  call_seconds: float = CALL_SECONDS) -> None:
         self.index_dir, self.shards, self.params = Path(index_dir), shards, params
         self.call_seconds = call_seconds
-        self.actors = [shard_actor(self.index_dir, k, params) for k in range(shards)]
-        # Started (a worker process each) before the first search: a search should not count
-        # a shard as missing because its actor was still starting.
-        ray.wait([a.node.remote() for a in self.actors], num_returns=shards, timeout=CONNECT_SECONDS)
+        # Each started (a worker process) before the next, and all before the first search:
+        # a search should not count a shard as missing because its actor was still starting.
+        self.actors = []
+        for k in range(shards):
+            actor = shard_actor(self.index_dir, k, params)
+            ray.wait([actor.node.remote()], timeout=CONNECT_SECONDS)
+            self.actors.append(actor)
 
     @classmethod
     def connect(cls, address: str, index_dir: Path, params: RankingParams = DEFAULT) -> RayFanout:
@@ -123,6 +122,7 @@ class RayFanout:
 
     def call(self, method: str, args: Mapping[int, tuple[Any, ...]]) -> dict[int, Any]:
         futures = {k: self.actors[k].call.remote(method, *a) for k, a in args.items()}
+        lost: list[int] = []
         ready, _ = ray.wait(list(futures.values()), num_returns=len(futures), timeout=self.call_seconds)
         done = set(ready)
         out: dict[int, Any] = {}
@@ -137,10 +137,12 @@ class RayFanout:
                 if isinstance(cause, (UserError, StaleView)):
                     raise cause from None
                 raise
-            except (RayActorError, GetTimeoutError):
-                continue  # the actor's node is gone, or the actor is being restarted
-            except RayError:
-                continue
+            except RayActorError:  # its node is gone: started again on a node alive, for the next call
+                lost.append(k)
+            except (GetTimeoutError, RayError):
+                continue  # too slow (its node may be dying): missing from this answer
+        for k in lost:
+            self.actors[k] = shard_actor(self.index_dir, k, self.params)
         return out
 
     def close(self) -> None:
