@@ -206,8 +206,22 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--rounds", type=int, default=1, help="passes over the queries by each concurrent client")
     p.add_argument("--out", type=Path, default=corpora.WORK / "cluster.json")
+    p.add_argument("--node-loss-only", action="store_true",
+                   help="only the node loss, on the index of the last shard count built before")
     args = p.parse_args()
     import searchkit
+
+    if args.node_loss_only:
+        n = int(args.shards.split(",")[-1])
+        cluster, workers = start_cluster(args.nodes)
+        try:
+            with searchkit.open(corpora.WORK / "indexes" / f"{args.corpus}-shards{n}", cluster=cluster.address) as ix:
+                ix.search("warm up the actors")
+                print(json.dumps({"shards": n, **node_loss(ix, cluster, workers[0], "oil prices")}))
+        finally:
+            ray.shutdown()
+            cluster.shutdown()
+        return
 
     archive = corpora.archive(args.corpus)
     texts = [q.text for q in corpora.queries()]
