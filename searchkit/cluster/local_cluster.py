@@ -27,7 +27,9 @@ OBJECT_STORE_BYTES = 100 * 1024 * 1024
 
 
 def state_file() -> Path:
-    return Path(tempfile.gettempdir()) / f"searchkit-cluster-{os.getuid()}.json"
+    """Where the running local cluster is noted (SEARCHKIT_CLUSTER_STATE: elsewhere)."""
+    chosen = os.environ.get("SEARCHKIT_CLUSTER_STATE")
+    return Path(chosen) if chosen else Path(tempfile.gettempdir()) / f"searchkit-cluster-{os.getuid()}.json"
 
 
 def _alive(pid: int) -> bool:
@@ -56,7 +58,7 @@ def start(nodes: int, cpus: int) -> str:
     if state is not None and state.get("address"):
         return str(state["address"])
     state_file().unlink(missing_ok=True)
-    log = Path(tempfile.gettempdir()) / f"searchkit-cluster-{os.getuid()}.log"
+    log = state_file().with_suffix(".log")
     with open(log, "ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "searchkit.cluster.local_cluster", "--nodes", str(nodes), "--cpus", str(cpus)],
@@ -92,6 +94,7 @@ def stop() -> bool:
 
 def _serve(nodes: int, cpus: int) -> None:
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no report sent anywhere
     from ray.cluster_utils import Cluster
 
     stopped = threading.Event()

@@ -17,12 +17,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 # Keep every socket on this machine's loopback when the cluster is local.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no report sent anywhere
 
 import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayError, RayTaskError
@@ -74,6 +76,12 @@ def connect(address: str) -> None:
     """Join the cluster at `address` as a driver (once per process)."""
     if ray.is_initialized():
         return
+    host, _, port = address.rpartition(":")
+    try:  # Ray retries an address that does not answer for a long while: ask once first
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=5).close()
+    except (OSError, ValueError):
+        raise UserError(f"no Ray cluster answers at {address}; start one with `searchkit cluster up` "
+                        "or `ray start --head`") from None
     try:
         ray.init(address=address, namespace=NAMESPACE, logging_level=logging.ERROR, log_to_driver=False,
                  include_dashboard=False)
