@@ -182,8 +182,18 @@ class Scorer:
         # More clauses first, then the score, then as `top` breaks ties: compared exactly
         # (one blended float key would round nearly equal scores together, and would
         # depend on the best score of the index, not the same in each shard of an archive).
-        order = np.lexsort((self.view.idhash[docs], _recency(self.view.dates[docs]), -total, -held))[:wanted]
-        return docs[order], total[order]
+        chosen, scores = [], []
+        for count in np.unique(held)[::-1].tolist():  # most clauses first, a few levels at most
+            at = np.flatnonzero(held == count)
+            best, best_scores = top(self.view, docs[at], total[at], wanted)
+            chosen.append(best)
+            scores.append(best_scores)
+            wanted -= len(best)
+            if wanted <= 0:
+                break
+        if not chosen:
+            return EMPTY_INDEX, EMPTY_SCORES
+        return np.concatenate(chosen), np.concatenate(scores)
 
     def _feedback_applies(self, plan: Node, leaves: Sequence[Leaf]) -> bool:
         base = plan.keep if isinstance(plan, Exclude) else plan
