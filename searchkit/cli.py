@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 import click
 
 from . import config, output
+from .cli_cluster import attach_cluster_commands, cluster_option
 from .config import Collection, Filters
 from .dates import parse_user_date
 from .errors import UserError
@@ -151,7 +152,7 @@ def paths_options(command: Callable) -> Callable:
         "-c", "--collection", "collection", multiple=True, envvar="SEARCHKIT_COLLECTION", metavar="NAME",
         help="A collection of the config file (repeat for several) [env SEARCHKIT_COLLECTION].",
     )(command)
-    return command
+    return cluster_option(command)
 
 
 def _in_repository() -> bool:
@@ -259,7 +260,7 @@ def cli(debug: bool) -> None:
 
 
 def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: bool = False,
-                verify: bool = False) -> ReindexSummary:
+                verify: bool = False, shards: int | None = None) -> ReindexSummary:
     """Reindex with a progress bar on a terminal and warnings on stderr (above the bar)."""
     from rich.console import Console
 
@@ -275,7 +276,7 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
             if not quiet:
                 click.echo(line(problem), err=True)
 
-        return ix.reindex(full=full, on_problem=warn, wait_seconds=wait, verify=verify)
+        return ix.reindex(full=full, on_problem=warn, wait_seconds=wait, verify=verify, shards=shards)
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.text import Text
@@ -300,7 +301,8 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
         def warn(problem: ReadProblem) -> None:
             bar.console.print(Text(line(problem)))  # printed above the bar, never into it
 
-        return ix.reindex(full=full, progress=progress, on_problem=warn, wait_seconds=wait, verify=verify)
+        return ix.reindex(full=full, progress=progress, on_problem=warn, wait_seconds=wait, verify=verify,
+                          shards=shards)
 
 
 @cli.command("reindex")
@@ -312,14 +314,16 @@ def run_reindex(ix: Index, *, full: bool = False, wait: float = 10.0, quiet: boo
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no warnings; just the summary.")
 @click.option("--verify", is_flag=True,
               help="Compare every file's content too, not only its size, times and inode.")
+@click.option("--shards", type=click.IntRange(1, 256), default=None,
+              help="Split a new index into this many shards (see Scaling out in the README).")
 def reindex_command(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
                     index_dir: Path | None, full: bool, wait: float, strict: bool, quiet: bool,
-                    verify: bool) -> None:
+                    verify: bool, shards: int | None) -> None:
     """Build or update the index from the archive (incremental by default)."""
     targets = resolve_targets(collection, all_collections, archive_dir, index_dir)
     skipped = 0
     for target in targets:
-        summary = run_reindex(target.open(), full=full, wait=wait, quiet=quiet, verify=verify)
+        summary = run_reindex(target.open(), full=full, wait=wait, quiet=quiet, verify=verify, shards=shards)
         name = f"{target.name}: " if len(targets) > 1 else ""
         click.echo(name + output.reindex_summary_line(summary))
         skipped += summary.skipped
@@ -716,6 +720,14 @@ def _quiet_broken_pipe() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, io.UnsupportedOperation):
         pass
+
+
+def _open_one(collection: tuple[str, ...], all_collections: bool, archive_dir: Path | None,
+              index_dir: Path | None) -> Index:
+    return open_index(one_target(resolve_targets(collection, all_collections, archive_dir, index_dir), "serve"))
+
+
+attach_cluster_commands(cli, paths_options, _open_one)
 
 
 def main() -> None:

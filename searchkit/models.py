@@ -126,6 +126,12 @@ class SearchResponse:
     # own selection (values within a facet are OR-ed, facets AND-ed), so its other
     # values keep their counts.
     facet_sizes: dict[str, int] = field(default_factory=dict)
+    # A sharded archive answering without some shards (a node lost): which ones.
+    missing_shards: tuple[int, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing_shards)
 
     @property
     def pages(self) -> int:

@@ -88,6 +88,8 @@ def response_to_json(response: SearchResponse, collections: Sequence[str] = (), 
         "facets": _facets_json(response.facets),
         "suggestion": response.suggestion,
         "matched": response.matched,
+        # Only a sharded archive missing shards says so (the keys are absent otherwise).
+        **({"partial": True, "missing_shards": list(response.missing_shards)} if response.partial else {}),
     }
 
 
@@ -186,6 +188,9 @@ def print_response(console: Console, response: SearchResponse) -> None:
 def print_notice(console: Console, response: SearchResponse) -> None:
     from rich.text import Text
 
+    if response.partial:
+        shards = ", ".join(str(k) for k in response.missing_shards)
+        console.print(Text(f"warning: partial answer, shards missing: {shards}", style="bold red"))
     if response.matched == "any" and response.total:
         console.print(Text("No article holds all the words; these hold some of them.", style="italic"))
         console.print()

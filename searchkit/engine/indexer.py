@@ -21,6 +21,7 @@ from . import store, whoosh_compat
 from .analysis import DEFAULT_LANGUAGE, language
 from .arrays import DamagedFile
 from .schema import build_schema
+from .sharding import ShardSpec
 from .view import is_current_format
 from .writer import PARALLEL_BYTES, RETRY, ChunkResult, FileToRead, Writer, content_hash
 
@@ -93,7 +94,6 @@ def reindex(
     if not archive.is_dir():
         state = "is not a folder" if archive.exists() else "does not exist"
         raise UserError(f"archive folder {archive} {state} (set --archive or SEARCHKIT_ARCHIVE)")
-    requested = language(settings.language).code if settings is not None else None
     started = time.perf_counter()
     store.claim(index_dir, archive)  # before anything is written: refuses a folder not ours
     with store.reindex_lock(index_dir, wait_seconds):
@@ -101,18 +101,7 @@ def reindex(
         store.remove_stale_generations(index_dir, keep=live)
         if live is not None and not full and not is_current_format(live):
             full = True  # an index of an older searchkit is rebuilt, not updated
-        recorded = _recorded_settings(live)
-        # Settings not given: those the index was built with (so the TUI's reindex keeps a
-        # collection's patterns); an encoding changed since reads every file again.
-        chosen = settings or recorded or ArchiveSettings()
-        reread = recorded is not None and recorded.encoding != chosen.encoding
-        built_in = _language_of(live) if live is not None else None
-        if not full and built_in is not None and requested is not None and requested != built_in:
-            raise UserError(
-                f"the index at {index_dir} was built for {language(built_in).name} text, not "
-                f"{language(requested).name}: run `searchkit reindex --full` to rebuild it"
-            )
-        lang = requested or built_in or DEFAULT_LANGUAGE
+        chosen, reread, lang = _reading_of(index_dir, live, settings, full)
         if full or live is None:
             summary = _build_generation(archive, index_dir, progress, on_problem, chosen, lang)
         else:
@@ -120,6 +109,26 @@ def reindex(
         store.remove_stale_generations(index_dir, keep=store.current_generation(index_dir))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _reading_of(index_dir: Path, live: Path | None, settings: ArchiveSettings | None,
+                full: bool) -> tuple[ArchiveSettings, bool, str]:
+    """(how to read the archive, whether every file must be read again, the language).
+
+    Settings not given: those the index was built with (so the TUI's reindex keeps a
+    collection's patterns); an encoding changed since reads every file again. Another
+    language than the index's needs a full rebuild."""
+    requested = language(settings.language).code if settings is not None else None
+    recorded = _recorded_settings(live)
+    chosen = settings or recorded or ArchiveSettings()
+    reread = recorded is not None and recorded.encoding != chosen.encoding
+    built_in = _language_of(live) if live is not None else None
+    if not full and built_in is not None and requested is not None and requested != built_in:
+        raise UserError(
+            f"the index at {index_dir} was built for {language(built_in).name} text, not "
+            f"{language(requested).name}: run `searchkit reindex --full` to rebuild it"
+        )
+    return chosen, reread, requested or built_in or DEFAULT_LANGUAGE
 
 
 def _live_generation(index_dir: Path, full: bool) -> Path | None:
@@ -142,8 +151,10 @@ def _language_of(gen: Path) -> str:
 
 def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback | None,
                       on_problem: ProblemCallback | None, settings: ArchiveSettings,
-                      lang: str) -> ReindexSummary:
-    """Build a complete new generation, then make it the live one."""
+                      lang: str, *, shard: ShardSpec | None = None,
+                      staged: list[Path] | None = None) -> ReindexSummary:
+    """Build a complete new generation, then make it the live one (or, given `staged`,
+    append it there and leave the switch to the caller)."""
     gen = store.new_generation(index_dir)
     try:
         schema = build_schema(lang)
@@ -152,8 +163,12 @@ def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback
         found = _scan(archive, progress, settings)
         summary = ReindexSummary(full=True, new=len(found))
         writer = Writer(gen, schema)
-        summary.articles = _write(writer, archive, found, sorted(found), set(), summary, progress, on_problem)
+        summary.articles = _write(writer, archive, found, sorted(found), set(), summary, progress, on_problem,
+                                  shard)
         store.write_meta(gen, archive=str(archive.resolve()), **{READING_KEY: _reading(settings)})
+        if staged is not None:
+            staged.append(gen)
+            return summary
         store.switch_to(index_dir, gen)
     except BaseException:
         # Interrupted or failed: the old generation stays live; drop the partial one
@@ -166,7 +181,7 @@ def _build_generation(archive: Path, index_dir: Path, progress: ProgressCallback
 
 def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | None,
                        on_problem: ProblemCallback | None, verify: bool, settings: ArchiveSettings,
-                       reread: bool, lang: str) -> ReindexSummary:
+                       reread: bool, lang: str, shard: ShardSpec | None = None) -> ReindexSummary:
     built_from = store.read_meta(gen).get("archive")
     if built_from and Path(built_from) != archive.resolve():
         # Indexing another archive incrementally would delete every article of the
@@ -197,7 +212,7 @@ def _update_generation(archive: Path, gen: Path, progress: ProgressCallback | No
                 store.write_meta(gen, **{READING_KEY: _reading(settings)})
             return summary
         summary.articles = _write(writer, archive, found, sorted(new + changed), set(changed) | removed,
-                                  summary, progress, on_problem)
+                                  summary, progress, on_problem, shard)
         store.write_meta(gen, archive=str(archive.resolve()), **{READING_KEY: _reading(settings)})
     except BaseException:
         writer.cancel()
@@ -223,7 +238,7 @@ def _scan(archive: Path, progress: ProgressCallback | None,
 
 def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read: list[str],
            to_delete: set[str], summary: ReindexSummary, progress: ProgressCallback | None,
-           on_problem: ProblemCallback | None) -> int:
+           on_problem: ProblemCallback | None, shard: ShardSpec | None = None) -> int:
     """Delete, read and commit; returns the number of articles in the index."""
     files = [found[rel] for rel in to_read]
     weight = sum(f.weight for f in files)
@@ -255,7 +270,50 @@ def _write(writer: Writer, archive: Path, found: dict[str, FileToRead], to_read:
                                      articles=max(articles_read, summary.added_articles)))
 
     writer.remove_files(to_delete)
-    writer.add_files(files, processes=processes, on_chunk=chunk_done, on_articles=articles if progress else None)
+    writer.add_files(files, processes=processes, on_chunk=chunk_done, on_articles=articles if progress else None,
+                     shard=shard)
     if progress:
         progress(ReindexProgress("committing", len(files), len(files), articles=summary.added_articles))
     return writer.commit({"archive": str(archive.resolve())})
+
+
+def stage(archive: Path, index_dir: Path, shard: ShardSpec, *, full: bool = False,
+          progress: ProgressCallback | None = None, on_problem: ProblemCallback | None = None,
+          verify: bool = False, settings: ArchiveSettings | None = None) -> tuple[ReindexSummary, Path | None]:
+    """Prepare the next generation of one shard of a sharded archive without making it
+    live: (summary, its folder), or (summary, None) when nothing changed. The caller
+    switches every shard together (cluster/reindex.py), so no search sees some shards
+    old and others new.
+
+    An incremental update works on a copy of the live generation made of hard links
+    (segment, commit and TOC files are written once and never changed in place), so the
+    live generation keeps answering, untouched, until the switch.
+    """
+    started = time.perf_counter()
+    store.claim(index_dir, archive)
+    with store.reindex_lock(index_dir, 0.0):
+        live = _live_generation(index_dir, full)
+        store.remove_stale_generations(index_dir, keep=live)
+        staged: list[Path] = []
+        if live is not None and not full and not is_current_format(live):
+            full = True
+        chosen, reread, lang = _reading_of(index_dir, live, settings, full)
+        if full or live is None:
+            summary = _build_generation(archive, index_dir, progress, on_problem, chosen, lang, shard=shard,
+                                        staged=staged)
+        else:
+            gen = store.new_generation(index_dir)
+            try:
+                for item in live.iterdir():
+                    if item.is_file() and not item.name.endswith("LOCK"):
+                        os.link(item, gen / item.name)
+                summary = _update_generation(archive, gen, progress, on_problem, verify, chosen, reread, lang, shard)
+            except BaseException:
+                shutil.rmtree(gen, ignore_errors=True)
+                raise
+            if summary.new or summary.changed or summary.removed or summary.retried:
+                staged.append(gen)
+            else:
+                shutil.rmtree(gen, ignore_errors=True)
+    summary.seconds = time.perf_counter() - started
+    return summary, (staged[0] if staged else None)

@@ -202,6 +202,11 @@ class Matcher:
                 shown = node.pattern + ("*" if node.kind == "prefix" else "")
                 raise QueryError(f"too broad: {shown} expands to {len(words):,} words "
                                  f"(at most {MAX_EXPANSION:,}); make it longer")
+        return self.set_expansion(node, words)
+
+    def set_expansion(self, node: Expansion, words: Sequence[str]) -> tuple[Word, ...]:
+        """Make `node` reach `words` (as written, in order): those found in this index, or
+        in every shard of a sharded archive."""
         lang = language(node.language)
         terms = dict.fromkeys(lang.stems([w for w in words if not lang.is_stop_word(w)]))
         found = tuple(Word(t, node.fields, node.boost) for t in terms)

@@ -98,12 +98,27 @@ class Scorer:
     """Scores for one search: a view, the matcher that evaluated the plan, parameters."""
 
     def __init__(self, view: IndexView, matcher: Matcher, params: RankingParams = DEFAULT,
-                 lang: Language = ENGLISH) -> None:
+                 lang: Language = ENGLISH, stats: CollectionStats | None = None) -> None:
         self.view, self.matcher, self.params, self.language = view, matcher, params, lang
-        self._n = max(view.live_count, 1)
+        # A shard of a larger archive ranks with the whole archive's statistics, so its
+        # scores equal those of one index over every article.
+        self.stats = stats
+        self._n = max(stats.articles if stats is not None else view.live_count, 1)
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        if self.stats is not None:
+            found = self.stats.doc_frequencies.get((fieldname, term))
+            if found is not None:
+                return found
+        return self.view.doc_frequency(fieldname, term)
+
+    def average_length(self, fieldname: str) -> float:
+        if self.stats is not None:
+            return self.stats.average_length(fieldname)
+        return self.view.average_length(fieldname)
 
     def idf(self, fields: Sequence[str], term: str) -> float:
-        held = max(self.view.doc_frequency(f, term) for f in fields)
+        held = max(self.doc_frequency(f, term) for f in fields)
         return log(1.0 + (self._n - held + 0.5) / (held + 0.5))
 
     def _occurrences(self, leaf: Leaf, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +135,7 @@ class Scorer:
         out = {}
         for fieldname in TEXT_FIELD_NAMES:
             b = p.b.get(fieldname, 0.5)
-            out[fieldname] = (1.0 - b) + b * view.norm_lengths(fieldname, docs) / view.average_length(fieldname)
+            out[fieldname] = (1.0 - b) + b * view.norm_lengths(fieldname, docs) / self.average_length(fieldname)
         return out
 
     def bm25f(self, leaf: Leaf, docs: np.ndarray, norms: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -175,9 +190,21 @@ class Scorer:
             total = self._with_proximity(words, docs, total, wanted)
         if not most_words_first or not leaves:
             return top(self.view, docs, total, wanted)
-        # Below one, the score only orders documents holding as many clauses.
-        best, _ = top(self.view, docs, held + total / (total.max() + 1.0), wanted)
-        return best, total[np.searchsorted(docs, best)]
+        # More clauses first, then the score, then as `top` breaks ties: compared exactly
+        # (one blended float key would round nearly equal scores together, and would
+        # depend on the best score of the index, not the same in each shard of an archive).
+        chosen, scores = [], []
+        for count in np.unique(held)[::-1].tolist():  # most clauses first, a few levels at most
+            at = np.flatnonzero(held == count)
+            best, best_scores = top(self.view, docs[at], total[at], wanted)
+            chosen.append(best)
+            scores.append(best_scores)
+            wanted -= len(best)
+            if wanted <= 0:
+                break
+        if not chosen:
+            return EMPTY_INDEX, EMPTY_SCORES
+        return np.concatenate(chosen), np.concatenate(scores)
 
     def _feedback_applies(self, plan: Node, leaves: Sequence[Leaf]) -> bool:
         base = plan.keep if isinstance(plan, Exclude) else plan
@@ -234,7 +261,7 @@ class Scorer:
             return out
         idf = self.idf((fieldname,), word.term)
         norm = (1.0 - p.proximity_b) + p.proximity_b * self.view.norm_lengths(fieldname, docs[at]) \
-            / self.view.average_length(fieldname)
+            / self.average_length(fieldname)
         out[at] = idf * occurrences * (p.k1 + 1.0) / (occurrences + p.k1 * norm)
         return out
 
@@ -251,15 +278,28 @@ class Scorer:
 
     def _with_feedback(self, words: list[Word], docs: np.ndarray, total: np.ndarray) -> np.ndarray:
         """Scores after RM3 feedback from the best few documents (see the module docstring)."""
-        p = self.params
-        best_docs, best_scores = top(self.view, docs, total, p.feedback_docs)
-        weights: Counter[str] = Counter()
+        if self.stats is not None and self.stats.feedback is not None:
+            chosen = list(self.stats.feedback)  # chosen from the whole archive's best documents
+        else:
+            chosen = choose_feedback(self.feedback_sources(docs, total), self.params)
+        return self.apply_feedback(words, chosen, docs, total)
+
+    def feedback_sources(self, docs: np.ndarray, total: np.ndarray) -> list[FeedbackSource]:
+        """The best few documents by `total`, best first, each with its words' weights."""
+        best_docs, best_scores = top(self.view, docs, total, self.params.feedback_docs)
+        out = []
         for doc, score in zip(best_docs.tolist(), best_scores.tolist()):
             stored = self.view.stored(doc)
             terms = self.language.terms_of(f"{stored.get('title') or ''}\n{stored.get('body') or ''}")
-            for term, n in Counter(terms).items():
-                weights[term] += score * n / len(terms)
-        chosen = weights.most_common(p.feedback_terms)
+            weights = tuple((term, score * n / len(terms)) for term, n in Counter(terms).items())
+            out.append(FeedbackSource(score, _recency_of(int(self.view.dates[doc])),
+                                      int(self.view.idhash[doc]), weights))
+        return out
+
+    def apply_feedback(self, words: list[Word], chosen: Sequence[tuple[str, float]], docs: np.ndarray,
+                       total: np.ndarray) -> np.ndarray:
+        """The request's words plus the `chosen` (word, weight) pairs, scored over `docs`."""
+        p = self.params
         mass = sum(w for _, w in chosen)
         if mass <= 0:
             return total
@@ -271,6 +311,58 @@ class Scorer:
         fields = words[0].fields
         expanded = [Word(term, fields, boost) for term, boost in boosts.items()]
         return self.scores(expanded, docs)[0]
+
+
+@dataclass(frozen=True)
+class CollectionStats:
+    """What ranking needs of the whole collection when an index holds only part of it
+    (a shard): articles, total field lengths, document frequencies gathered from every
+    part, and the feedback words chosen from the whole collection's best documents."""
+
+    articles: int
+    length_sums: dict[str, int]
+    doc_frequencies: dict[tuple[str, str], int]  # (field, term) → live documents holding it
+    feedback: tuple[tuple[str, float], ...] | None = None
+
+    def average_length(self, fieldname: str) -> float:
+        # The same arithmetic as IndexView.average_length, so the figures are equal.
+        return float(self.length_sums.get(fieldname, 0)) / (self.articles or 1) or 1.0
+
+
+@dataclass(frozen=True)
+class FeedbackSource:
+    """One of the best documents feedback learns from: its score, its place among equal
+    scores (recency, id hash, as `top` orders them) and (word, weight) in first-seen order."""
+
+    score: float
+    recency: int
+    idhash: int
+    weights: tuple[tuple[str, float], ...]
+
+    def order(self) -> tuple[float, int, int]:
+        return (-self.score, self.recency, self.idhash)
+
+
+def choose_feedback(sources: Sequence[FeedbackSource], params: RankingParams) -> list[tuple[str, float]]:
+    """The words feedback adds, with their weights, from the best `feedback_docs` of
+    `sources` (gathered from one index or from every shard)."""
+    weights: dict[str, float] = {}
+    for source in sorted(sources, key=FeedbackSource.order)[:params.feedback_docs]:
+        for term, weight in source.weights:
+            weights[term] = weights.get(term, 0.0) + weight
+    # The order of Counter.most_common: by weight, ties in first-seen order.
+    return sorted(weights.items(), key=lambda item: -item[1])[:params.feedback_terms]
+
+
+def _recency_of(date: int) -> int:
+    return int(_recency(np.array([date], dtype=np.int64))[0])
+
+def scores_in_order(scorer: Scorer, leaves: Sequence[Leaf], docs: np.ndarray) -> np.ndarray:
+    """The scores of `docs` in any order (a page sorted by date): scoring wants them ascending."""
+    order = np.argsort(docs, kind="stable")
+    out = np.empty(len(docs), dtype=np.float64)
+    out[order] = scorer.scores(leaves, docs[order])[0]
+    return out
 
 
 def top(view: IndexView, docs: np.ndarray, scores: np.ndarray, wanted: int) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 import numpy as np
 from whoosh.qparser import MultifieldParser
@@ -50,7 +50,7 @@ from .querying import (
     date_range,
     make_parser,
 )
-from .ranking import DEFAULT, Leaf, RankingParams, Scorer, by_date, scored_leaves
+from .ranking import DEFAULT, Leaf, RankingParams, Scorer, by_date, scored_leaves, scores_in_order
 from .segment import NO_DATE, from_micros
 from .view import IndexView, OldFormatError
 
@@ -67,12 +67,19 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 
-def _reads_index(method: Callable[Concatenate[Searcher, P], T]) -> Callable[Concatenate[Searcher, P], T]:
+class _ReadsIndex(Protocol):
+    index_dir: Path
+
+
+R = TypeVar("R", bound=_ReadsIndex)  # a Searcher, or a shard's service built on one
+
+
+def _reads_index(method: Callable[Concatenate[R, P], T]) -> Callable[Concatenate[R, P], T]:
     """Damage met while reading (a truncated or corrupt file) is reported as
     IndexDamagedError; any other exception is a fault of searchkit's and goes up as it is."""
 
     @functools.wraps(method)
-    def wrapper(self: Searcher, *args: P.args, **kwargs: P.kwargs) -> T:
+    def wrapper(self: R, *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(self, *args, **kwargs)
         except FormatMismatch:
@@ -277,7 +284,7 @@ class Searcher:
             best, scores = scorer.rank(plan, docs, wanted, most_words_first=most_words_first)
             return list(zip(best.tolist()[offset:], scores.tolist()[offset:]))
         shown = by_date(view, docs, wanted, newest=(sort == "newest"))[offset:]
-        scores = scorer.scores(scored_leaves(plan, matcher), shown)[0] if not browse \
+        scores = scores_in_order(scorer, scored_leaves(plan, matcher), shown) if not browse \
             else np.zeros(len(shown))
         return list(zip(shown.tolist(), scores.tolist()))
 

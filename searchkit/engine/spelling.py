@@ -322,6 +322,13 @@ class SpellingIndex:
           thresholds, if it occurs in 20 times as many documents as any other word two
           edits away (two edits from a short word reach too many words to tell).
         """
+        found = self.candidates(word)
+        return choose_respelling(found, self._min_suggested) if found is not None else None
+
+    def candidates(self, word: str) -> SpellingCandidates | None:
+        """What `suggest` chooses from: the typed word's frequency and the dictionary words
+        within reach, or None when the word is never respelled (short, with digits, or
+        common). The parts of a sharded archive each answer; their frequencies add up."""
         typed = word.lower()
         if len(typed) < _MIN_LETTERS or any(char.isdigit() for char in typed):
             return None
@@ -330,39 +337,80 @@ class SpellingIndex:
             return None
         reach = 2 if len(typed) >= _LONG_WORD else 1
         indices, distances = self._matches(typed, reach)
-        freqs = self._freqs[indices].astype(np.int64)
-        one, two = distances == 1, distances == 2  # distance 0: the typed word itself
-        best = self._best_one_edit(typed, typed_frequency, indices[one], freqs[one])
-        if best is None and reach == 2:
-            best = self._best_two_edits(typed_frequency, indices[two], freqs[two])
-        return best
+        near = distances > 0  # distance 0: the typed word itself
+        return SpellingCandidates(typed, typed_frequency, tuple(self._words_at(indices[near])),
+                                  tuple(self._freqs[indices[near]].astype(np.int64).tolist()),
+                                  tuple(distances[near].tolist()), self._min_suggested)
 
-    def _best_one_edit(
-        self, typed: str, typed_frequency: int, indices: IntArray, freqs: IntArray
-    ) -> str | None:
-        plausible = freqs >= self._min_suggested
-        if not plausible.any():
-            return None
-        words = self._words_at(indices[plausible])
-        scores = [f * _typo_odds(typed, w) for w, f in zip(words, freqs[plausible].tolist())]
-        best = max(range(len(words)), key=scores.__getitem__)
-        if typed_frequency and scores[best] < _OUTWEIGH * typed_frequency:
-            return None
-        return words[best]
 
-    def _best_two_edits(
-        self, typed_frequency: int, indices: IntArray, freqs: IntArray
-    ) -> str | None:
-        if freqs.size == 0:
-            return None
-        order = np.argsort(-freqs, kind="stable")
-        best = int(freqs[order[0]])
-        runner_up = int(freqs[order[1]]) if freqs.size > 1 else 0
-        enough = max(self._min_suggested, _OUTWEIGH * typed_frequency)
-        if best < enough or best < _DOMINANCE * runner_up:
-            return None
-        return self._words_at(indices[order[:1]])[0]
+@dataclass(frozen=True)
+class SpellingCandidates:
+    """A typed word and the dictionary words one or two edits away, with frequencies."""
 
+    typed: str
+    typed_frequency: int
+    words: tuple[str, ...]
+    freqs: tuple[int, ...]
+    distances: tuple[int, ...]
+    min_suggested: int  # the archive's threshold (lower in a tiny archive)
+
+
+def merge_candidates(parts: Sequence[SpellingCandidates | None]) -> SpellingCandidates | None:
+    """The candidates of one archive from those of its parts: frequencies summed (a word
+    common in the whole archive is not respelled, even if each part holds it rarely)."""
+    found = [p for p in parts if p is not None]
+    if len(found) < len(parts) or not found:
+        return None  # some part finds the word common (or too short): never respelled
+    typed_frequency = sum(p.typed_frequency for p in found)
+    if typed_frequency >= _COMMON:
+        return None
+    freqs: dict[str, int] = {}
+    distances: dict[str, int] = {}
+    for part in found:
+        for w, f, d in zip(part.words, part.freqs, part.distances):
+            freqs[w] = freqs.get(w, 0) + f
+            distances[w] = d
+    words = tuple(sorted(freqs, key=_storage_key))  # ties go the way one index breaks them
+    return SpellingCandidates(found[0].typed, typed_frequency, words, tuple(freqs[w] for w in words),
+                              tuple(distances[w] for w in words), max(p.min_suggested for p in found))
+
+
+def _storage_key(word: str) -> tuple[int, bool, bytes]:
+    """The order a SpellingIndex stores its words in (see the module docstring)."""
+    return (len(word), not word.isascii(), word.encode("utf-8"))
+
+
+def choose_respelling(found: SpellingCandidates, min_suggested: int) -> str | None:
+    """The rules of `SpellingIndex.suggest` applied to its candidates."""
+    one = [(w, f) for w, f, d in zip(found.words, found.freqs, found.distances) if d == 1]
+    best = _best_one_edit(found.typed, found.typed_frequency, one, min_suggested)
+    if best is None and len(found.typed) >= _LONG_WORD:
+        two = [(w, f) for w, f, d in zip(found.words, found.freqs, found.distances) if d == 2]
+        best = _best_two_edits(found.typed_frequency, two, min_suggested)
+    return best
+
+
+def _best_one_edit(typed: str, typed_frequency: int, near: list[tuple[str, int]], min_suggested: int) -> str | None:
+    plausible = [(w, f) for w, f in near if f >= min_suggested]
+    if not plausible:
+        return None
+    scores = [f * _typo_odds(typed, w) for w, f in plausible]
+    best = max(range(len(plausible)), key=scores.__getitem__)
+    if typed_frequency and scores[best] < _OUTWEIGH * typed_frequency:
+        return None
+    return plausible[best][0]
+
+
+def _best_two_edits(typed_frequency: int, near: list[tuple[str, int]], min_suggested: int) -> str | None:
+    if not near:
+        return None
+    ranked = sorted(near, key=lambda item: -item[1])  # stable: ties keep storage order
+    best = ranked[0][1]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    enough = max(min_suggested, _OUTWEIGH * typed_frequency)
+    if best < enough or best < _DOMINANCE * runner_up:
+        return None
+    return ranked[0][0]
 
 def _typo_odds(typed: str, candidate: str) -> float:
     """How likely typing `candidate` (one edit away) produces `typed`, relative to leaving out

@@ -325,6 +325,9 @@ class IndexView:
         keys = sorted(shown)
         index = {k: i for i, k in enumerate(keys)}
         table = (keys, [shown[k] for k in keys])
+        if not self.segments:  # no article yet (a shard the archive leaves empty)
+            none = np.zeros(0, dtype=np.int32)
+            return (table, none, None) if not multi else (table, None, (offsets_of(none), none))
         renumber = [np.array([index[k] for k in seg.facet_values[name].all()] or [0], dtype=np.int32)
                     for seg in self.segments]
         if not multi:

@@ -37,6 +37,7 @@ from .analysis import language
 from .codec import ArraySegment
 from .commit import CommitData, FileRecord, check_segments, duplicates, is_commit_file, read_commit, write_commit
 from .segment import SegmentArrays, SegmentBuilder, merge
+from .sharding import ShardSpec, keep_shard
 
 BATCH_ARTICLES = 1000  # analysed together: big enough for NumPy, small enough for memory
 CHUNK_BYTES = 4 * 1024 * 1024  # a worker's unit of work (one segment)
@@ -105,9 +106,10 @@ def _count_articles(n: int, on_articles: Callable[[int], None] | None) -> None:
 
 
 def read_chunk(folder: str, files: Sequence[FileToRead],
-               on_articles: Callable[[int], None] | None = None) -> ChunkResult:
+               on_articles: Callable[[int], None] | None = None, shard: ShardSpec | None = None) -> ChunkResult:
     """Read, analyse and write one chunk of files as a segment in `folder`
-    (`on_articles(n)` after each batch of n articles analysed)."""
+    (`on_articles(n)` after each batch of n articles read; only the articles of `shard`
+    are kept when the index is one shard of an archive)."""
     # The generation's language is recorded before any segment is written (indexer.py).
     builder = SegmentBuilder(language(store.read_meta(Path(folder)).get("language")))
     result = ChunkResult(None, {})
@@ -119,7 +121,7 @@ def read_chunk(folder: str, files: Sequence[FileToRead],
             if isinstance(item, Article):
                 batch.append(item)
                 if len(batch) >= BATCH_ARTICLES:
-                    builder.add(batch)
+                    builder.add(keep_shard(batch, shard))
                     _count_articles(len(batch), on_articles)
                     batch = []
             else:
@@ -129,7 +131,7 @@ def read_chunk(folder: str, files: Sequence[FileToRead],
         # its problems named again) until it is mended: its signature never matches.
         signature = f"{RETRY}{f.signature}" if skipped else f.signature
         result.files[f.rel] = FileRecord(signature, content_hash(Path(f.path)))
-    builder.add(batch)
+    builder.add(keep_shard(batch, shard))
     _count_articles(len(batch), on_articles)
     result.articles = builder.doc_count
     if builder.doc_count:
@@ -209,11 +211,12 @@ class Writer:
 
     def add_files(self, files: Sequence[FileToRead], *, processes: int = 1,
                   on_chunk: Callable[[ChunkResult, int], None] | None = None,
-                  on_articles: Callable[[int], None] | None = None) -> None:
+                  on_articles: Callable[[int], None] | None = None,
+                  shard: ShardSpec | None = None) -> None:
         """Read `files` into new segments; `on_chunk(result, files_done)` after each chunk,
         `on_articles(read_so_far)` now and then while chunks are read (in this thread)."""
         done = 0
-        for result in _run_chunks(str(self.folder), chunks(files), processes, on_articles):
+        for result in _run_chunks(str(self.folder), chunks(files), processes, on_articles, shard):
             done += len(result.files)
             if result.segment is not None:
                 self._written.append(self.folder / result.segment.file_name())
@@ -327,7 +330,8 @@ PROGRESS_SECONDS = 0.25  # how often the count of articles read is reported whil
 
 
 def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int,
-                on_articles: Callable[[int], None] | None = None) -> Iterator[ChunkResult]:
+                on_articles: Callable[[int], None] | None = None,
+                shard: ShardSpec | None = None) -> Iterator[ChunkResult]:
     """Each chunk's result, in order; in `processes` worker processes when above one."""
     if processes <= 1 or len(work) <= 1:
         read = 0
@@ -339,7 +343,7 @@ def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int,
                 on_articles(read)
 
         for files in work:
-            yield read_chunk(folder, files, counted)
+            yield read_chunk(folder, files, counted, shard)
         return
     # Forking a process with other threads running (the TUI's) can copy a lock held
     # mid-operation; from a side thread the workers come from a clean fork server.
@@ -350,7 +354,7 @@ def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int,
     pool = context.Pool(processes, initializer=_worker_start,
                         initargs=(os.getpid() if forked else None, counter))
     try:
-        results = pool.imap(_read_chunk_job, [(folder, files) for files in work])
+        results = pool.imap(_read_chunk_job, [(folder, files, shard) for files in work])
         if on_articles is None or counter is None:
             yield from results
         else:
@@ -371,8 +375,9 @@ def _run_chunks(folder: str, work: list[list[FileToRead]], processes: int,
         pool.join()
 
 
-def _read_chunk_job(job: tuple[str, list[FileToRead]]) -> ChunkResult:
-    return read_chunk(*job)
+def _read_chunk_job(job: tuple[str, list[FileToRead], ShardSpec | None]) -> ChunkResult:
+    folder, files, shard = job
+    return read_chunk(folder, files, shard=shard)
 
 
 _PR_SET_PDEATHSIG = 1
