@@ -19,8 +19,7 @@ ShardSpec = tuple[int, int]  # (this shard, of how many)
 def shard_of(article: Article, shards: int) -> int:
     # The body's words as the segment builder sees them (BatchAnalyzer.analyse), without
     # stemming: only the duplicate key is wanted.
-    tokens = TOKEN.findall(article.body)
-    words = normalise("\x00".join(tokens)).split("\x00") if tokens else []
+    words = [normalise(token.lower()) for token in TOKEN.findall(article.body)]
     return dedup_key(article.id, words) % shards
 
 
