@@ -408,6 +408,8 @@ csv, ids, paths (one per line; NUL-separated with --null, for `xargs -0`).
 @click.option("--format", "fmt", type=click.Choice(output.FORMATS), default="text", show_default=True,
               help="text, json, jsonl (a hit per line), csv, ids or paths (one per line).")
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json (the README's contract).")
+@click.option("--facets", "facet_values", metavar="N|all",
+              help="Values listed per facet (text 8, json 25 by default); all: every one.")
 @click.option("--null", "-0", "print0", is_flag=True,
               help="With --format ids or paths: a NUL after each, for xargs -0.")
 @color_option
@@ -415,7 +417,8 @@ def query_command(collection: tuple[str, ...], all_collections: bool, archive_di
                   index_dir: Path | None, text: tuple[str, ...], source: tuple[str, ...],
                   place: tuple[str, ...], topic: tuple[str, ...], since: str | None, until: str | None,
                   sort: SortOrder, limit: int, page: int, every: bool, match: Literal["all", "any"] | None,
-                  more_like: str | None, fmt: str, as_json: bool, print0: bool, color: str) -> None:
+                  more_like: str | None, fmt: str, as_json: bool, facet_values: str | None, print0: bool,
+                  color: str) -> None:
     """Search the archive. With no TEXT (or '*'), browse it, newest first.
 
     \b
@@ -439,6 +442,8 @@ def query_command(collection: tuple[str, ...], all_collections: bool, archive_di
         until=_date_option(until, end=True),
         sort=sort, page=page, page_size=limit, match=match or "auto",
     )
+    if facet_values is not None:
+        base = replace(base, facet_limit=_facet_limit(facet_values))
     if base.since and base.until and base.since >= base.until:
         click.echo(f"searchkit: hint: --since {since} is after --until {until}: no article can match", err=True)
     from .federation import Member
@@ -456,7 +461,8 @@ def query_command(collection: tuple[str, ...], all_collections: bool, archive_di
     try:
         writer = output.HitWriter(fmt, sys.stdout, console=_stdout(color) if fmt == "text" else None,
                                   print0=print0, collections=len(targets) > 1, every=every,
-                                  more_like=more_like)
+                                  more_like=more_like,
+                                  facets_shown=output.FACETS_SHOWN if facet_values is None else base.facet_limit)
         total = _run_query(members, base, every, writer)
     finally:
         for _, ix in opened:
@@ -465,6 +471,19 @@ def query_command(collection: tuple[str, ...], all_collections: bool, archive_di
         pages = -(-total // limit)
         click.echo(f"searchkit: hint: page {page} is past the end: {total:,} hit{'s' if total != 1 else ''} "
                    f"make {pages:,} page{'s' if pages != 1 else ''} of {limit}", err=True)
+
+
+def _facet_limit(value: str) -> int | None:
+    """--facets: a number of values, or `all` (None)."""
+    if value.strip().lower() == "all":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise UserError(f"--facets takes a number of values or `all`, not {value!r}")
+    return number
 
 
 def _run_query(members: list, base: SearchRequest, every: bool, writer: output.HitWriter) -> int:

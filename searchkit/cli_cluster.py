@@ -15,7 +15,12 @@ CLUSTER_ENV = "SEARCHKIT_CLUSTER"
 
 
 def _remember_cluster(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    # Kept in the environment, where the API (and the TUI it serves) finds it.
+    # Kept in the environment, where the API (and the TUI it serves) finds it; without the
+    # option or the variable, the config file's `cluster` if it names one.
+    if not value:
+        from .config import load
+
+        value = load().cluster
     if value:
         os.environ[CLUSTER_ENV] = value
 

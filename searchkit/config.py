@@ -2,6 +2,7 @@
 
     # $XDG_CONFIG_HOME/searchkit/config.toml
     default = "tass"
+    cluster = "10.0.0.1:6379"            # optional: a Ray cluster serving sharded indexes
 
     [collections.tass]
     archive = "~/news/tass"              # the only required key
@@ -32,7 +33,7 @@ from .models import ArchiveSettings
 LANGUAGES = ("en", "ru")
 FILTER_KEYS = ("source", "place", "topic", "since", "until")
 COLLECTION_KEYS = ("archive", "index", "language", "encoding", "include", "exclude", "filters")
-TOP_KEYS = ("default", "collections")
+TOP_KEYS = ("default", "cluster", "collections")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -65,6 +66,7 @@ class Config:
     path: Path
     collections: dict[str, Collection] = field(default_factory=dict)
     default: str | None = None
+    cluster: str | None = None  # a Ray cluster's address ("host:port"), as --cluster takes it
 
     def default_collection(self) -> Collection | None:
         """The one named by `default`, else the only one there is."""
@@ -161,6 +163,9 @@ def _parse(path: Path, text: str, data: dict) -> Config:
     default = data.get("default")
     if default is not None and not isinstance(default, str):
         raise where.error("default", "must be a collection name in quotes")
+    cluster = data.get("cluster")
+    if cluster is not None and (not isinstance(cluster, str) or not cluster.strip()):
+        raise where.error("cluster", "must be a Ray cluster's address in quotes, as \"10.0.0.1:6379\"")
     tables = data.get("collections", {})
     if not isinstance(tables, dict):
         raise where.error("collections", "must be a table: [collections.NAME]")
@@ -169,7 +174,7 @@ def _parse(path: Path, text: str, data: dict) -> Config:
         collections[name] = _collection(where, name, table)
     if default is not None and default not in collections:
         raise where.error("default", f"no collection named {default!r}")
-    return Config(path, collections, default)
+    return Config(path, collections, default, cluster)
 
 
 def _strings(where: _Where, key: str, value: object, table: str) -> tuple[str, ...]:

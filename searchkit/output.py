@@ -93,14 +93,19 @@ def response_to_json(response: SearchResponse, collections: Sequence[str] = (), 
     }
 
 
+FACETS_SHOWN = 8  # values of each facet a person sees under the hits, by default
+
+
 class HitWriter:
     """Writes a search's hits in one of FORMATS, page by page as they arrive
     (`--all` streams pages; everything but text and json is written at once)."""
 
     def __init__(self, fmt: str, out: IO[str], *, console: Console | None = None, print0: bool = False,
-                 collections: bool = False, every: bool = False, more_like: str | None = None) -> None:
+                 collections: bool = False, every: bool = False, more_like: str | None = None,
+                 facets_shown: int | None = FACETS_SHOWN) -> None:
         self.fmt, self.out, self.console = fmt, out, console
         self.more_like = more_like
+        self.facets_shown = facets_shown  # values per facet in text (None: all there are)
         self.every = every
         self.end = "\0" if print0 else "\n"
         self.collections = collections
@@ -146,7 +151,7 @@ class HitWriter:
                 data["more_like"] = self.more_like
             self.out.write(dumps(data) + "\n")
         elif self.fmt == "text" and self.console is not None:
-            print_summary(self.console, response, every=self.every)
+            print_summary(self.console, response, every=self.every, facets_shown=self.facets_shown)
         self.out.flush()
 
 
@@ -237,7 +242,10 @@ def _print_indented(console: Console, text: Text, *, one_line: bool) -> None:
         console.print(indent + line)
 
 
-def print_summary(console: Console, response: SearchResponse, *, every: bool = False) -> None:
+def print_summary(console: Console, response: SearchResponse, *, every: bool = False,
+                  facets_shown: int | None = FACETS_SHOWN) -> None:
+    """The count, did-you-mean, and the facets: `facets_shown` values of each (None: every
+    value the response lists), then how many more there are."""
     from rich.text import Text
 
     request = response.request
@@ -252,13 +260,15 @@ def print_summary(console: Console, response: SearchResponse, *, every: bool = F
         if not values:
             continue
         line = Text(f"{name}: ", style="bold")
-        for i, facet in enumerate(values[:8]):
+        shown = values if facets_shown is None else values[:facets_shown]
+        for i, facet in enumerate(shown):
             if i:
                 line.append(" · ")
             line.append(printable(facet.value, single_line=True))
             line.append(f" {facet.count:,}", style="dim")
-        if len(values) > 8:
-            line.append(f" · +{len(values) - 8} more", style="dim")
+        more = max(response.facet_sizes.get(name, len(values)), len(values)) - len(shown)
+        if more > 0:
+            line.append(f"{' · ' if shown else ''}+{more:,} more (--facets all)", style="dim")
         console.print(line)
 
 

@@ -162,6 +162,7 @@ def test_a_newly_excluded_file_counts_as_removed(elsewhere, tass):
         ('[collections.tass]\nindex = "x"\n', [":1:", "collections.tass", "archive"]),
         ('\n[collections.tass]\narchive = "x\n', [":3:", "not valid TOML", "column"]),
         ('default = "nope"\n', [":1:", "default", "no collection named 'nope'"]),
+        ('cluster = 6379\n', [":1:", "cluster", "a Ray cluster's address"]),
         ('[collections.tass]\narchive = "x"\n[collections.tass.filters]\nsince = 2022\n',
          [":4:", "since", "a date in quotes"]),
     ],
@@ -221,3 +222,18 @@ def test_tui_opens_on_the_collections_chosen_with_the_others_a_key_away(elsewher
     assert searchkit("tui", "--all-collections").exit_code == 0
     assert set(opened[-1].backend.chosen) == {"tass", "seeds"}
     assert_user_error(searchkit("tui", "-c", "nosuch"), "no collection 'nosuch'")
+
+
+def test_the_config_file_can_name_the_cluster(elsewhere, tass, monkeypatch):
+    from searchkit.cli_cluster import CLUSTER_ENV
+
+    monkeypatch.delenv(CLUSTER_ENV, raising=False)  # restored after the test: the CLI sets it
+    assert searchkit("add", "tass", str(tass), "--language", "ru").exit_code == 0
+    config_file().write_text('cluster = "127.0.0.1:6390"\n' + config_file().read_text(encoding="utf-8"),
+                             encoding="utf-8")
+    assert config.load().cluster == "127.0.0.1:6390"
+    searchkit("stats", "-c", "tass", "--json")  # no cluster answers there: only the address matters here
+    assert os.environ[CLUSTER_ENV] == "127.0.0.1:6390"  # what the API reads to use the cluster
+    monkeypatch.setenv(CLUSTER_ENV, "127.0.0.1:6391")  # the variable (or --cluster) wins
+    searchkit("stats", "-c", "tass", "--json")
+    assert os.environ[CLUSTER_ENV] == "127.0.0.1:6391"

@@ -148,3 +148,21 @@ def test_show_goes_through_the_pager_on_a_terminal_when_longer_than_the_screen(t
     assert done.returncode == 0
     text = paged.read_text(encoding="utf-8")
     assert "2022-01-10  TASS  MINSK" in text and "Volfovich said." in text
+
+
+def test_facets_list_as_many_values_as_asked_and_say_how_many_more(run, archive):
+    # Twelve places, one story each: more than the 8 a person sees under the hits by default.
+    for n in range(12):
+        (archive / f"place-{n:02d}.txt").write_text(
+            f" date 2022-03-{n + 1:02d} TOWN{n:02d}, March {n + 1}. /TASS/. Harvest report number {n}.",
+            encoding="utf-8")
+    places = as_json(run("query", "harvest", "--json", "--facets", "all"))["facets"]["place"]
+    assert sorted(p["value"] for p in places) == [f"TOWN{n:02d}" for n in range(12)]
+    assert len(as_json(run("query", "harvest", "--json", "--facets", "3"))["facets"]["place"]) == 3
+    text = run("query", "harvest", "--color", "never").stdout
+    place_line = next(line for line in text.splitlines() if line.startswith("place: "))
+    assert place_line.count(" · ") == 8 and place_line.endswith("+4 more (--facets all)")
+    every = run("query", "harvest", "--facets", "all", "--color", "never").stdout
+    place_line = next(line for line in every.splitlines() if line.startswith("place: "))
+    assert place_line.count(" · ") == 11 and "more" not in place_line
+    assert_user_error(run("query", "harvest", "--facets", "many"), "--facets takes a number")

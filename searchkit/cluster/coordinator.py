@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from math import log
 from typing import Any, Protocol
 
+from ..engine.analysis import normalise
 from ..engine.fields import TEXT_FIELD_NAMES, keyword
 from ..engine.matching import MAX_EXPANSION
 from ..engine.querying import ALL_WORDS_MAX, Expansion
@@ -183,7 +184,9 @@ class ShardedSearcher:
         text = search.spec.request.text
         if not text.strip() or text.strip() == "*":
             return None
-        words = tuple(dict.fromkeys(m.group(1) for m in _WORD.finditer(text) if m.group(1) not in _OPERATORS))
+        # Looked up folded, as one index looks them up (its dictionary holds `cafe` for `Café`).
+        words = tuple(dict.fromkeys(normalise(m.group(1)) for m in _WORD.finditer(text)
+                                    if m.group(1) not in _OPERATORS))
         if not words:
             return None
         answers: dict[int, dict[str, SpellingCandidates | None]] = self.fanout.call(
@@ -199,8 +202,9 @@ class ShardedSearcher:
             word = match.group(1)
             if word in _OPERATORS:
                 return word
-            respelt = better.get(word)
-            if respelt is None or respelt == word.lower():
+            typed = normalise(word)
+            respelt = better.get(typed)
+            if respelt is None or respelt == typed:
                 return word
             changed = True
             return respelt

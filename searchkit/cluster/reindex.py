@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..engine import store
+from ..engine.analysis import language
 from ..engine.indexer import ProblemCallback, ProgressCallback, stage
 from ..errors import UserError
 from ..models import ArchiveSettings, ReindexSummary
@@ -59,6 +60,8 @@ def reindex_sharded(archive: Path, index_dir: Path, *, shards: int | None = None
         raise UserError(f"--shards must be between 1 and {MAX_SHARDS}")
     if not is_sharded(index_dir) and store.current_generation(index_dir) is not None:
         raise UserError(f"{index_dir} holds a single index: choose another --index for a sharded one")
+    if settings is not None:
+        language(settings.language)  # an unknown language is refused before anything is written
     store.claim(index_dir, archive)
     with store.reindex_lock(index_dir, wait_seconds):
         layout = read_layout(index_dir) if is_sharded(index_dir) else None

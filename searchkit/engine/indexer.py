@@ -94,6 +94,8 @@ def reindex(
     if not archive.is_dir():
         state = "is not a folder" if archive.exists() else "does not exist"
         raise UserError(f"archive folder {archive} {state} (set --archive or SEARCHKIT_ARCHIVE)")
+    if settings is not None:
+        language(settings.language)  # an unknown language is refused before anything is written
     started = time.perf_counter()
     store.claim(index_dir, archive)  # before anything is written: refuses a folder not ours
     with store.reindex_lock(index_dir, wait_seconds):
@@ -289,6 +291,8 @@ def stage(archive: Path, index_dir: Path, shard: ShardSpec, *, full: bool = Fals
     (segment, commit and TOC files are written once and never changed in place), so the
     live generation keeps answering, untouched, until the switch.
     """
+    if settings is not None:
+        language(settings.language)  # an unknown language is refused before anything is written
     started = time.perf_counter()
     store.claim(index_dir, archive)
     with store.reindex_lock(index_dir, 0.0):
