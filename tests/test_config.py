@@ -227,7 +227,9 @@ def test_tui_opens_on_the_collections_chosen_with_the_others_a_key_away(elsewher
 def test_the_config_file_can_name_the_cluster(elsewhere, tass, monkeypatch):
     from searchkit.cli_cluster import CLUSTER_ENV
 
-    monkeypatch.delenv(CLUSTER_ENV, raising=False)  # restored after the test: the CLI sets it
+    # The CLI sets the variable in this process: set first, so that it is removed after the test.
+    monkeypatch.setenv(CLUSTER_ENV, "")
+    monkeypatch.delenv(CLUSTER_ENV)
     assert searchkit("add", "tass", str(tass), "--language", "ru").exit_code == 0
     config_file().write_text('cluster = "127.0.0.1:6390"\n' + config_file().read_text(encoding="utf-8"),
                              encoding="utf-8")
