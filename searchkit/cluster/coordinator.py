@@ -21,29 +21,25 @@ for the switch and start again, so no answer mixes old and new shards.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from math import log
 from typing import Any, Protocol
 
-from ..engine.analysis import normalise
 from ..engine.fields import TEXT_FIELD_NAMES, keyword
 from ..engine.matching import MAX_EXPANSION
 from ..engine.querying import ALL_WORDS_MAX, Expansion
 from ..engine.ranking import DEFAULT, CollectionStats, FeedbackSource, RankingParams, choose_feedback
 from ..engine.searcher import SIMILAR_TERMS, SUGGEST_BELOW
 from ..engine.shard import Candidate, Prepared, QuerySpec, Ranked, ShardStats, StaleView
-from ..engine.spelling import SpellingCandidates, choose_respelling, merge_candidates
+from ..engine.spelling import SpellingCandidates, choose_respelling, merge_candidates, query_words, respell
 from ..errors import IndexBusyError, QueryError, UserError
 from ..models import Article, FacetCount, Hit, IndexStats, SearchRequest, SearchResponse, Span
 
 MAX_DEPTH = 10_000  # the deepest hit a page may reach: each shard ranks this many at most
 ATTEMPTS = 5  # a search restarted because a shard moved to a new commit mid-way
 SWITCH_WAIT = 10.0  # seconds a search waits for the shards of a switch to agree
-_WORD = re.compile(r"(?<![\w:~*?])([^\W\d_]{3,})(?![\w:~*?])")  # as in engine/searcher.py
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
 class Fanout(Protocol):
@@ -184,9 +180,7 @@ class ShardedSearcher:
         text = search.spec.request.text
         if not text.strip() or text.strip() == "*":
             return None
-        # Looked up folded, as one index looks them up (its dictionary holds `cafe` for `Café`).
-        words = tuple(dict.fromkeys(normalise(m.group(1)) for m in _WORD.finditer(text)
-                                    if m.group(1) not in _OPERATORS))
+        words = tuple(query_words(text))  # folded, as one index looks them up
         if not words:
             return None
         answers: dict[int, dict[str, SpellingCandidates | None]] = self.fanout.call(
@@ -195,22 +189,8 @@ class ShardedSearcher:
         for word in words:
             merged = merge_candidates([a[word] for a in answers.values()])
             better[word] = choose_respelling(merged, merged.min_suggested) if merged is not None else None
-        changed = False
-
-        def fix(match: re.Match) -> str:
-            nonlocal changed
-            word = match.group(1)
-            if word in _OPERATORS:
-                return word
-            typed = normalise(word)
-            respelt = better.get(typed)
-            if respelt is None or respelt == typed:
-                return word
-            changed = True
-            return respelt
-
-        corrected = _WORD.sub(fix, text)
-        if not changed or corrected == text:
+        corrected = respell(text, better.get)
+        if corrected is None:
             return None
         spec = replace(search.spec, request=replace(search.spec.request, text=corrected))
         try:

@@ -16,7 +16,6 @@ newest commit (view.py); a reindex that commits is seen at the next search.
 from __future__ import annotations
 
 import functools
-import re
 import threading
 import time
 from collections import Counter
@@ -32,7 +31,7 @@ from ..dates import parse_user_date
 from ..errors import IndexDamagedError, QueryError, UserError
 from ..models import Article, FacetCount, Hit, IndexStats, MatchMode, SearchRequest, SearchResponse, Span
 from . import snippets, store, whoosh_compat
-from .analysis import Language, language, normalise
+from .analysis import Language, language
 from .arrays import DamagedFile, FormatMismatch
 from .facets import DATE_FACETS, facet_counts
 from .fields import FACETS, TEXT_FIELD_NAMES, keyword
@@ -52,6 +51,7 @@ from .querying import (
 )
 from .ranking import DEFAULT, Leaf, RankingParams, Scorer, by_date, scored_leaves, scores_in_order
 from .segment import NO_DATE, from_micros
+from .spelling import respell
 from .view import IndexView, OldFormatError
 
 OPEN_ATTEMPTS = 3
@@ -60,8 +60,6 @@ OPEN_ATTEMPTS = 3
 TIME_BUDGET = 2.0
 SUGGEST_BELOW = 5  # a query finding fewer articles than this may get "did you mean"
 SIMILAR_TERMS = 10
-_WORD = re.compile(r"(?<![\w:~*?])([^\W\d_]{3,})(?![\w:~*?])")
-_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -328,22 +326,8 @@ class Searcher:
         text = request.text
         if not text.strip() or text.strip() == "*":
             return None
-        changed = False
-
-        def fix(match: re.Match) -> str:
-            nonlocal changed
-            word = match.group(1)
-            if word in _OPERATORS:
-                return word
-            typed = normalise(word)  # the dictionary holds words folded: `cafe` for `Café`
-            better = view.spelling.suggest(typed)
-            if better is None or better == typed:
-                return word
-            changed = True
-            return better
-
-        corrected = _WORD.sub(fix, text)
-        if not changed or corrected == text:
+        corrected = respell(text, view.spelling.suggest)
+        if corrected is None:
             return None
         try:  # only the count matters: no ranking, snippets or facets
             compiled = self.parse(corrected, request.match, view)

@@ -43,12 +43,15 @@ its survivors are few.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from .analysis import normalise
 
 FORMAT_VERSION = 2
 MAX_DISTANCE = 2  # beyond two edits almost every short word matches and look-ups slow down
@@ -353,6 +356,40 @@ class SpellingCandidates:
     freqs: tuple[int, ...]
     distances: tuple[int, ...]
     min_suggested: int  # the archive's threshold (lower in a tiny archive)
+
+
+# A word of a query worth respelling: three letters or more, not a field's name, not a
+# wildcard or fuzzy word; the query language's operators are left as typed.
+_QUERY_WORD = re.compile(r"(?<![\w:~*?])([^\W\d_]{3,})(?![\w:~*?])")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a query worth respelling, folded as the dictionary holds them
+    (`cafe` for `Café`), each once."""
+    return list(dict.fromkeys(normalise(m.group(1)) for m in _QUERY_WORD.finditer(text)
+                              if m.group(1) not in _OPERATORS))
+
+
+def respell(text: str, better: Callable[[str], str | None]) -> str | None:
+    """`text` with each word worth respelling replaced by `better(folded word)` where that
+    names another word; None when nothing changes."""
+    changed = False
+
+    def fix(match: re.Match) -> str:
+        nonlocal changed
+        word = match.group(1)
+        if word in _OPERATORS:
+            return word
+        typed = normalise(word)
+        respelt = better(typed)
+        if respelt is None or respelt == typed:
+            return word
+        changed = True
+        return respelt
+
+    corrected = _QUERY_WORD.sub(fix, text)
+    return corrected if changed and corrected != text else None
 
 
 def merge_candidates(parts: Sequence[SpellingCandidates | None]) -> SpellingCandidates | None:
