@@ -42,6 +42,8 @@ import corpora  # noqa: E402
 import psutil  # noqa: E402
 import ray  # noqa: E402
 
+from searchkit.cluster.local_cluster import kill_node  # noqa: E402
+
 MB = 1024 * 1024
 
 
@@ -168,16 +170,7 @@ def node_loss(ix, cluster, worker, text: str) -> dict:
     while len(answers) < 5:
         time.sleep(0.05)
     killed = time.monotonic()
-    roots = [i.process.pid for infos in worker.all_processes.values() for i in infos if i.process]
-    victims = []
-    for pid in roots:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            victims += [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    for v in victims:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            v.kill()
-    psutil.wait_procs(victims, timeout=30)
-    cluster.remove_node(worker, allow_graceful=False)
+    kill_node(cluster, worker)
     deadline = killed + 180
     while time.monotonic() < deadline:
         after = [a for a in answers if a[0] > killed]

@@ -3,7 +3,6 @@ equal answers, a node SIGKILLed during queries, a reindex during queries."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ psutil = pytest.importorskip("psutil")
 
 import searchkit  # noqa: E402
 from searchkit.cluster import ray_backend  # noqa: E402
+from searchkit.cluster.local_cluster import kill_node  # noqa: E402
 from searchkit.models import SearchRequest  # noqa: E402
 
 from ..conftest import needs_shared  # noqa: E402
@@ -71,21 +71,6 @@ def _listeners(pids: set[int]) -> set[str]:
             if c.status == psutil.CONN_LISTEN and c.pid in pids}
 
 
-def _kill_node(cluster, node) -> None:
-    """SIGKILL every process of a node: its raylet, object store, and the workers
-    (actors) it started."""
-    roots = [info.process.pid for infos in node.all_processes.values() for info in infos if info.process]
-    victims = []
-    for pid in roots:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            victims += [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    for victim in victims:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            victim.kill()
-    psutil.wait_procs(victims, timeout=30)
-    cluster.remove_node(node, allow_graceful=False)  # forget it (its processes are gone)
-
-
 def test_the_cluster_answers_as_one_index(cluster, shards: Path, reuters_index: Path) -> None:
     head, _ = cluster
     with searchkit.open(reuters_index) as one, searchkit.open(shards, cluster=head.address) as many:
@@ -134,7 +119,7 @@ def test_a_node_killed_during_queries(cluster, shards: Path) -> None:
     try:
         while len(answers) < 3 and not failed:
             time.sleep(0.05)
-        _kill_node(head, worker)
+        kill_node(head, worker)
         killed = time.monotonic()  # every process of the node is gone from here on
         deadline = killed + 120
         while time.monotonic() < deadline:  # until whole answers come back
